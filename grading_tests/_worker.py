@@ -332,14 +332,11 @@ def _describe_error(exc, filename):
     return {"type": type(exc).__name__, "message": str(exc)[:500], "where": where}
 
 
-def _run_cells(cells, skip, namespace, out_fd):
+def _run_cells(cells, skip, namespace, out_fd, nonce):
     import ast
 
     errors = []
     for index, source in enumerate(cells):
-        if index in skip:
-            continue
-        _write_message(out_fd, {"event": "cell", "index": index})
         filename = f"<cellule-{index}>"
         # Registered so that tracebacks can quote the student's line.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -350,7 +347,10 @@ def _run_cells(cells, skip, namespace, out_fd):
             continue
         # One statement at a time: a failing statement does not hide the
         # definitions that follow it in the same cell.
-        for node in tree.body:
+        for position, node in enumerate(tree.body):
+            if (index, position) in skip:
+                continue
+            _write_message(out_fd, {"event": "statement", "cell": index, "statement": position, "nonce": nonce})
             module = ast.Module(body=[node], type_ignores=[])
             try:
                 exec(compile(module, filename, "exec"), namespace)
@@ -369,6 +369,7 @@ def _serve(in_fd, out_fd, namespace, np, guard):
             return
         op = request["op"]
         response = {"status": "ok"}
+        nonce = request.get("nonce")
         out_blobs = []
         if op == "call":
             target = namespace.get(request["name"])
@@ -403,7 +404,7 @@ def _serve(in_fd, out_fd, namespace, np, guard):
                 response["value"] = _encode(namespace[request["name"]], out_blobs, np)
         elif op == "blocked":
             response["blocked"] = sorted(set(guard.blocked))
-        _write_message(out_fd, response, out_blobs)
+        _write_message(out_fd, dict(response, nonce=nonce), out_blobs)
 
 
 def main():
@@ -420,14 +421,21 @@ def main():
 
     request, blobs = _read_message(in_fd)
     cells = request["cells"]
-    skip = set(request.get("skip", ()))
+    skip = {(int(cell), int(statement)) for cell, statement in request.get("skip", ())}
     namespace = {"__name__": "submission", "__builtins__": __builtins__, "np": np, "numpy": np}
     guard.armed = True
-    errors = _run_cells(cells, skip, namespace, out_fd)
+    errors = _run_cells(cells, skip, namespace, out_fd, request.get("nonce"))
     defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
     _write_message(
         out_fd,
-        {"event": "loaded", "errors": errors, "defined": defined, "landlock": abi, "blocked": sorted(set(guard.blocked))},
+        {
+            "event": "loaded",
+            "errors": errors,
+            "defined": defined,
+            "landlock": abi,
+            "blocked": sorted(set(guard.blocked)),
+            "nonce": request.get("nonce"),
+        },
     )
     _serve(in_fd, out_fd, namespace, np, guard)
 

@@ -44,15 +44,21 @@ STAGE_LABELS = {
 
 
 class Fail(Exception):
-    """A failed check: the stage it belongs to and a French message for the student."""
+    """A failed check: the stage it belongs to and a French message for the student.
 
-    def __init__(self, stage, message, hint=None):
+    ``credit``, a fraction of the function's points, overrides the credit of
+    the stages passed before ``stage``; a grader uses it for graded results
+    such as a test accuracy (see ``graders/digits.py``).
+    """
+
+    def __init__(self, stage, message, hint=None, credit=None):
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}")
         super().__init__(message)
         self.stage = stage
         self.message = message
         self.hint = hint
+        self.credit = None if credit is None else min(max(float(credit), 0.0), 1.0)
 
 
 @dataclass
@@ -135,6 +141,8 @@ def run_grader(spec: Grader, sandbox, seed: int) -> Result:
         spec.function(g)
     except Fail as fail:
         earned = sum(STAGES[s] for s in _ORDER[: _ORDER.index(fail.stage)])
+        if fail.credit is not None:
+            earned = fail.credit
         score = round(spec.points * earned, 4)
         passed = [STAGE_LABELS[s] for s in _ORDER[1 : _ORDER.index(fail.stage)]]
         summary = f"{spec.name} : {_fmt(score)}/{_fmt(spec.points)} point(s) ; échec à l'étape « {STAGE_LABELS[fail.stage]} »"

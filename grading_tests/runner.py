@@ -33,9 +33,10 @@ def _load_notes(sandbox, submission):
     for error in sandbox.load_errors:
         line = f", ligne {error['line']}" if error.get("line") else ""
         notes.append(f"Au chargement, {error['cell']}{line} : {error['type']} : {error['message']}")
-    for index, why in sorted(sandbox.skipped.items()):
+    for (cell, statement), why in sorted(sandbox.skipped.items()):
         what = "ne s'est pas terminée à temps" if why == "timeout" else "a arrêté le processus"
-        notes.append(f"Au chargement, {sandbox._label(index)} {what} ; elle a été ignorée.")
+        line = sandbox.statement_line(cell, statement)
+        notes.append(f"Au chargement, l'instruction de {sandbox.label(cell)}, ligne {line}, {what} ; elle a été ignorée.")
     return notes
 
 

@@ -12,10 +12,12 @@ is killed and a fresh one is started for the next call.
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -49,6 +51,9 @@ FORBIDDEN_MODULES = [
 ]
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+# Statements that hang or kill the worker while loading are skipped one at a
+# time; past this many the submission is given up.
+MAX_SKIPPED = 10
 MAX_DEPTH = 6
 ARRAY_KINDS = "biuf"
 
@@ -250,8 +255,8 @@ class Sandbox:
     memory_mb : int
         Address-space limit of the worker.
     load_timeout : float
-        Seconds allowed to run one cell while loading. A cell that hangs or
-        kills the worker is skipped on the next start.
+        Seconds allowed to run one top-level statement while loading. A
+        statement that hangs or kills the worker is skipped on the next start.
     """
 
     def __init__(self, cells, *, labels=None, memory_mb=2048, load_timeout=20.0, cpu_seconds=900):
@@ -260,12 +265,13 @@ class Sandbox:
         self.memory_bytes = memory_mb * 1024 * 1024
         self.load_timeout = load_timeout
         self.cpu_seconds = cpu_seconds
-        self.skipped = {}  # cell index -> why it was skipped
+        self.skipped = {}  # (cell, statement) -> why it was skipped
         self.load_errors = []
         self.defined = []
         self.landlock_abi = 0
         self.starts = 0
         self._proc = None
+        self._nonce = None
         self._workdir = None
         self._to_worker = self._from_worker = None
 
@@ -279,21 +285,21 @@ class Sandbox:
         self.close()
 
     def start(self):
-        """Start a worker and load the cells, skipping any that hang or crash."""
-        for _ in range(len(self.cells) + 1):
+        """Start a worker and load the cells, skipping statements that hang or crash."""
+        for _ in range(MAX_SKIPPED + 1):
             self._spawn()
             try:
-                self._send({"op": "load", "cells": self.cells, "skip": sorted(self.skipped)})
+                self._send({"op": "load", "cells": self.cells, "skip": [list(k) for k in sorted(self.skipped)]})
                 current = None
                 while True:
                     header, _ = self._receive(self.load_timeout)
-                    if header.get("event") == "cell":
-                        current = int(header["index"])
+                    if header.get("event") == "statement":
+                        current = (int(header["cell"]), int(header["statement"]))
                     elif header.get("event") == "loaded":
                         break
                     else:
                         raise ProtocolError("unexpected message while loading")
-            except (WorkerTimeout, WorkerDied, ProtocolError) as exc:
+            except (WorkerTimeout, WorkerDied, ProtocolError, KeyError, TypeError, ValueError) as exc:
                 self._kill()
                 if current is None or current in self.skipped:
                     raise RuntimeError("the grading worker could not start") from exc
@@ -371,7 +377,10 @@ class Sandbox:
     # -- wire ---------------------------------------------------------------------
 
     def _send(self, header, blobs=()):
-        header = dict(header, blobs=len(blobs))
+        # Every reply must echo this request's nonce; frames that a student's
+        # code writes to the protocol pipe on its own are dropped unread.
+        self._nonce = secrets.token_hex(16)
+        header = dict(header, blobs=len(blobs), nonce=self._nonce)
         data = json.dumps(header).encode()
         payload = [struct.pack(">Q", len(data)), data]
         for blob in blobs:
@@ -403,8 +412,15 @@ class Sandbox:
         return b"".join(chunks)
 
     def _receive(self, timeout):
+        """The next frame that answers the last request (see ``_send``)."""
         deadline = time.monotonic() + timeout
         budget = [0]
+        while True:
+            header, blobs = self._receive_frame(deadline, budget)
+            if isinstance(header, dict) and header.get("nonce") == self._nonce:
+                return header, blobs
+
+    def _receive_frame(self, deadline, budget):
         (size,) = struct.unpack(">Q", self._read_exact(8, deadline, budget))
         if size > MAX_MESSAGE_BYTES:
             raise ProtocolError("header too large")
@@ -452,10 +468,18 @@ class Sandbox:
             self._kill()
             return []
 
-    def _label(self, index):
+    def label(self, index):
+        """Where cell ``index`` comes from, as the student knows it."""
         try:
             return self.labels[int(index)]
         except (ValueError, IndexError, TypeError):
+            return "?"
+
+    def statement_line(self, cell, statement):
+        """Line number of a top-level statement of a cell (parsed here, never run)."""
+        try:
+            return ast.parse(self.cells[cell]).body[statement].lineno
+        except (SyntaxError, ValueError, IndexError, RecursionError, MemoryError):
             return "?"
 
     def _label_error(self, error):
@@ -463,13 +487,13 @@ class Sandbox:
         error = dict(error)
         if "cell" in error:
             error = {
-                "cell": self._label(error["cell"]),
+                "cell": self.label(error["cell"]),
                 "type": str(error.get("type", ""))[:80],
                 "message": str(error.get("message", ""))[:500],
                 "line": error["line"] if isinstance(error.get("line"), int) else None,
             }
         if isinstance(error.get("where"), dict):
-            error["where"] = dict(error["where"], cell=self._label(error["where"].get("cell")))
+            error["where"] = dict(error["where"], cell=self.label(error["where"].get("cell")))
         return error
 
     def _request(self, header, args, kwargs, timeout):

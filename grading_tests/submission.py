@@ -8,6 +8,7 @@ escapes are commented out, keeping line numbers, since they are not Python.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,26 @@ class Submission:
 
 def _strip_magics(source):
     return "\n".join(_MAGIC.sub(r"\1# \2", line) for line in source.split("\n"))
+
+
+def python_chunks(source):
+    """Split a .py file into one chunk per top-level statement.
+
+    Each chunk is padded with blank lines so that line numbers in messages are
+    those of the file, and a statement that hangs or kills the process costs
+    only itself, as a notebook cell would. A file that does not parse stays
+    whole, so the syntax error is reported where it is.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [source]
+    lines = source.splitlines(True)
+    chunks = []
+    for node in tree.body:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        chunks.append("\n" * (start - 1) + "".join(lines[start - 1 : node.end_lineno]))
+    return chunks
 
 
 def notebook_cells(path):
@@ -77,10 +98,13 @@ def load_submission(path) -> Submission:
         notebooks = [path]
     elif path.suffix == ".py":
         try:
-            sub.cells.append(path.read_text(encoding="utf-8"))
-            sub.labels.append(path.name)
+            source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             sub.problems.append(f"{path.name} : fichier illisible ({type(exc).__name__}).")
+            return sub
+        for chunk in python_chunks(source):
+            sub.cells.append(chunk)
+            sub.labels.append(path.name)
         return sub
     else:
         raise ValueError(f"{path}: expected a .py file, a .ipynb notebook or a folder of notebooks")

@@ -68,7 +68,7 @@ def grade_sigmoid(g):
         ref.sigmoid,
         lambda z: [
             ("le signe de l'exposant est inversé : σ(z) = 1 / (1 + e^{-z}) (éq. 3).", 1 / (1 + np.exp(np.clip(z, -700, 700)))),
-            ("vous renvoyez e^{-z}/(1 + e^{-z}) = 1 − σ(z) ; σ(z) = 1 / (1 + e^{-z}) (éq. 3).", ref.sigmoid(-z)),
+            ("le « 1 + » du dénominateur manque : σ(z) = 1 / (1 + e^{-z}) (éq. 3).", np.exp(np.clip(z, -700, 700))),
             ("c'est la dérivée σ'(z), pas σ(z).", ref.sigmoid_derivative(z)),
         ],
         edge_hint=_STABLE,

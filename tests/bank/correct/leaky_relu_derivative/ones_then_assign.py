@@ -1,0 +1,7 @@
+import numpy as np
+
+
+def leaky_relu_derivative(z, alpha=0.01):
+    d = np.ones_like(z, dtype=float)
+    d[z <= 0] = alpha
+    return d

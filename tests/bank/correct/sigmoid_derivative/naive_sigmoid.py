@@ -1,0 +1,6 @@
+import numpy as np
+
+
+def sigmoid_derivative(z):
+    s = 1 / (1 + np.exp(-z))
+    return s * (1 - s)

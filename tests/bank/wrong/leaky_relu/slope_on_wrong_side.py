@@ -1,0 +1,6 @@
+# feedback: la pente s'applique à z ≤ 0
+import numpy as np
+
+
+def leaky_relu(z, alpha=0.01):
+    return np.where(z > 0, alpha * z, z)

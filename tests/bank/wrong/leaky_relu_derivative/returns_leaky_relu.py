@@ -1,0 +1,6 @@
+# feedback: vous renvoyez Leaky ReLU(z)
+import numpy as np
+
+
+def leaky_relu_derivative(z, alpha=0.01):
+    return np.where(z > 0, z, alpha * z)

@@ -1,0 +1,6 @@
+# feedback: pas |z|
+import numpy as np
+
+
+def relu(z):
+    return np.abs(z)

@@ -1,0 +1,6 @@
+# feedback: pas z
+import numpy as np
+
+
+def relu_derivative(z):
+    return z.copy()

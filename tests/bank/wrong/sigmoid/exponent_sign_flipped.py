@@ -1,0 +1,6 @@
+# feedback: le signe de l'exposant est inversé
+import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(z))

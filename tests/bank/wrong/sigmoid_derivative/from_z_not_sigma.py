@@ -1,0 +1,6 @@
+# feedback: calculé à partir de z au lieu de σ(z)
+import numpy as np
+
+
+def sigmoid_derivative(z):
+    return z * (1 - z)

@@ -1,0 +1,7 @@
+# feedback: signe
+import numpy as np
+
+
+def sigmoid_derivative(z):
+    s = 1 / (1 + np.exp(-z))
+    return s * (s - 1)
