@@ -2,7 +2,7 @@
 
 from concurrent.futures import ProcessPoolExecutor
 
-from reference_submission import write_reference_submission
+from grading_tests.reference_submission import write_reference_submission
 
 from grading_tests.runner import grade_submission
 

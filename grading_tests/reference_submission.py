@@ -2,6 +2,7 @@
 
 The sandbox cannot import ``reference_impl``, so its modules are pasted
 together, in dependency order, with the package-relative imports removed.
+Used by the stability test and by the grading demo.
 """
 
 import ast
