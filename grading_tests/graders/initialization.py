@@ -1,0 +1,257 @@
+"""Grader of He initialisation (§8.3, eq. 50, Listing 4).
+
+The student's random generator is not the reference's, so the weights can't
+be compared entry by entry: the "values" stage checks their statistics
+instead, on layers large enough for the sampling error to be small. Every
+statistical check allows Z_STAT standard errors of its statistic, which
+bounds the false-failure probability of a correct implementation (see the
+constants below).
+"""
+
+import numpy as np
+
+from ..checks import as_array, as_dict, expect_finite, expect_keys, expect_shape, fmt
+from ..framework import Fail, grader
+
+# Layer sizes are drawn in these ranges: a wide layer, a narrow one, a wide
+# one, a narrow one. The asymmetry separates fan-in (d_{l-1}), fan-out (d_l)
+# and Xavier's d_{l-1} + d_l by far more than the sampling error, and every
+# W has at least 300 × 10 = 3000 entries.
+WIDE = (300, 400)
+NARROW = (30, 50)
+OUTPUT = (10, 20)
+# Half-width of every statistical check, in standard errors of its statistic.
+# For a correct implementation the checks fail with probability at most
+# P(|N(0,1)| > 7) ≈ 2.6e-12 each (exact values for the smallest layer,
+# N = 3000 weights: 3.1e-12 for the t statistic of the mean, 6.0e-12 for the
+# χ² law of N·s²/σ²; the fractions below have a smaller spread than the
+# binomial bound used, about 0.7 of it when σ is estimated, found by
+# simulation). Ten such checks per run: below 1e-10 per run.
+Z_STAT = 7.0
+# Fractions of a normal law within 1σ and 2σ of its mean. A uniform law of the
+# same variance puts 57.7 % within 1σ and 100 % within 2σ.
+NORMAL_WITHIN = {1: 0.6826894921370859, 2: 0.9544997361036416}
+# Largest |correlation| allowed between the first entries of two layers. Two
+# independent layers give N(0, 1/k) with k ≥ 3000 entries (σ < 0.02); a
+# generator re-seeded at each layer gives exactly 1.
+MAX_LAYER_CORRELATION = 0.5
+
+
+def _dims(g):
+    low = lambda r: int(g.rng.integers(r[0], r[1] + 1))  # noqa: E731
+    return [low(WIDE), low(NARROW), low(WIDE), low(OUTPUT)]
+
+
+def _as_dict(value, what, stage):
+    if stage == "type":
+        return as_dict(value, what)
+    if not isinstance(value, dict):
+        raise Fail(stage, f"{what} : attendu un dict, obtenu {type(value).__name__}.")
+    return value
+
+
+def _keys(L):
+    return [k for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")]
+
+
+def _check_structure(params, dims, what, stage="shape"):
+    """Keys, types and shapes of a returned parameter dict."""
+    L = len(dims) - 1
+    type_stage = "type" if stage == "shape" else stage
+    for key, value in params.items():
+        as_array(value, f"{what}[{key!r}]", stage=type_stage)
+    if stage == "shape":
+        try:
+            expect_keys(params, _keys(L), what)
+        except Fail as fail:
+            hint = "les couches sont numérotées de 1 à L : W1, b1, …, WL, bL (Listing 4)." if "W0" in params else None
+            raise Fail("shape", fail.message, hint) from None
+    elif sorted(params) != sorted(_keys(L)):
+        raise Fail(stage, f"{what} : attendu les clés {', '.join(_keys(L))}, obtenu {', '.join(sorted(params))}.")
+    arrays = {l: (params[f"W{l}"], params[f"b{l}"]) for l in range(1, L + 1)}
+    for l, (W, b) in arrays.items():
+        d_in, d_out = dims[l - 1], dims[l]
+        w_hint = (
+            f"W{l} a la forme (d_l, d_{{l-1}}) = ({d_out}, {d_in}) : une ligne par neurone de la couche l, "
+            "une colonne par entrée (Listing 4)."
+            if W.shape == (d_in, d_out)
+            else None
+        )
+        b_hint = f"b{l} est une ligne de forme (1, d_l) = (1, {d_out}) : np.zeros((1, d_l)) (Listing 4)."
+        if stage == "shape":
+            expect_shape(W, (d_out, d_in), f"{what}['W{l}'] pour layer_dims = {dims}", w_hint)
+            expect_shape(b, (1, d_out), f"{what}['b{l}'] pour layer_dims = {dims}", b_hint)
+        elif W.shape != (d_out, d_in) or b.shape != (1, d_out):
+            raise Fail(stage, f"{what} : W{l} ou b{l} n'a pas la forme attendue.")
+    return arrays
+
+
+def _std_rules(d_in, d_out):
+    """(hint, σ) that known mistakes give for one layer."""
+    he = np.sqrt(2.0 / d_in)
+    return [
+        (
+            "l'écart-type utilise d_l (nombre de sorties, fan-out) ; He utilise d_{l-1}, le nombre d'entrées "
+            "de la couche (fan-in) : np.sqrt(2 / d_{l-1}) (éq. 50).",
+            np.sqrt(2.0 / d_out),
+        ),
+        ("c'est l'initialisation de Xavier (éq. 49) ; He utilise la variance 2 / d_{l-1} (éq. 50).", np.sqrt(2.0 / (d_in + d_out))),
+        (
+            "2 / d_{l-1} est la variance ; l'écart-type qui multiplie randn est sa racine, np.sqrt(2 / d_{l-1}) (éq. 50).",
+            2.0 / d_in,
+        ),
+        ("les tirages de randn (écart-type 1) doivent être multipliés par np.sqrt(2 / d_{l-1}) (éq. 50).", 1.0),
+        ("le facteur 2 manque : la variance de He est 2 / d_{l-1} (éq. 50), pas 1 / d_{l-1}.", np.sqrt(1.0 / d_in)),
+        (
+            "np.random.rand(...) - 0.5 suit une loi uniforme (écart-type 1/√12) ; il faut la loi normale "
+            "np.random.randn (ou rng.standard_normal) fois np.sqrt(2 / d_{l-1}) (éq. 50).",
+            he / np.sqrt(12.0),
+        ),
+        (
+            "2·np.random.rand(...) - 1 suit une loi uniforme (écart-type 1/√3) ; il faut la loi normale "
+            "np.random.randn (ou rng.standard_normal) fois np.sqrt(2 / d_{l-1}) (éq. 50).",
+            he / np.sqrt(3.0),
+        ),
+    ]
+
+
+def _check_statistics(arrays, dims):
+    """Values stage: b zero, W centred, of standard deviation sqrt(2/d_{l-1}), normal."""
+    for l, (W, b) in arrays.items():
+        expect_finite(W, f"initialize_parameters : W{l}")
+        expect_finite(b, f"initialize_parameters : b{l}")
+        if np.any(b != 0):
+            raise Fail(
+                "values",
+                f"initialize_parameters : b{l} : {int(np.sum(b != 0))} valeur(s) non nulle(s) sur {b.size} ; les biais partent de 0.",
+                f"b{l} = np.zeros((1, d_l)) (Listing 4) : seuls les poids W sont tirés au hasard.",
+            )
+    stds = {}
+    for l, (W, _) in arrays.items():
+        w = np.asarray(W, dtype=float).ravel()
+        n = w.size
+        if np.all(w == 0):
+            raise Fail(
+                "values",
+                f"initialize_parameters : W{l} : tous les poids sont nuls.",
+                "avec W = 0 tous les neurones d'une couche restent identiques (symétrie, §8.3) ; tirez W selon "
+                "N(0, 2 / d_{l-1}) (éq. 50).",
+            )
+        # σ of the mean is s/√N, with s estimated (a t statistic).
+        mean, s = float(w.mean()), float(w.std())
+        if s == 0 or abs(mean) > Z_STAT * s / np.sqrt(n):
+            hint = (
+                "np.random.rand tire selon la loi uniforme sur [0, 1) : les poids sont tous positifs. Il faut la "
+                "loi normale centrée np.random.randn (ou rng.standard_normal) (éq. 50)."
+                if np.all(w >= 0)
+                else "les poids doivent être centrés : N(0, 2 / d_{l-1}) (éq. 50)."
+            )
+            raise Fail(
+                "values",
+                f"initialize_parameters : W{l} : moyenne empirique {fmt(mean)} sur {n} poids, attendu ≈ 0 (tolérance ± {fmt(Z_STAT * s / np.sqrt(n))}).",
+                hint,
+            )
+        stds[l] = float(np.sqrt(np.mean(w**2)))  # the mean is known to be 0
+    # ln(s/σ) has standard error 1/√(2N): N·s²/σ² follows χ²_N.
+    def fits(l, sigma):
+        return sigma > 0 and abs(np.log(stds[l] / sigma)) <= Z_STAT / np.sqrt(2 * arrays[l][0].size)
+
+    for l, (W, _) in arrays.items():
+        d_in, d_out = dims[l - 1], dims[l]
+        sigma = np.sqrt(2.0 / d_in)
+        if fits(l, sigma):
+            continue
+        hint = None
+        rules = [_std_rules(dims[k - 1], dims[k]) for k in arrays]
+        for i, (text, _) in enumerate(rules[0]):
+            if all(fits(k, rules[k - 1][i][1]) for k in arrays):
+                hint = text
+                break
+        if hint is None:
+            ratio = stds[l] / sigma
+            hint = (
+                f"l'écart-type est {fmt(ratio)}× trop grand" if ratio > 1 else f"l'écart-type est {fmt(1 / ratio)}× trop petit"
+            ) + " ; W[l] ~ N(0, 2 / d_{l-1}) : randn fois np.sqrt(2 / d_{l-1}) (éq. 50)."
+        tol = Z_STAT / np.sqrt(2 * W.size)
+        raise Fail(
+            "values",
+            f"initialize_parameters : W{l} (d_{{l-1}} = {d_in}, d_l = {d_out}) : écart-type empirique {fmt(stds[l])} sur {W.size} poids, "
+            f"attendu √(2 / d_{{l-1}}) = {fmt(sigma)} (tolérance ± {100 * (np.exp(tol) - 1):.1f} %).",
+            hint,
+        )
+    # Shape of the law: the fractions within 1σ and 2σ of a normal law.
+    total = sum(W.size for W, _ in arrays.values())
+    for k, p in NORMAL_WITHIN.items():
+        inside = sum(int(np.sum(np.abs(np.asarray(W, dtype=float)) < k * stds[l])) for l, (W, _) in arrays.items())
+        fraction = inside / total
+        tol = Z_STAT * np.sqrt(p * (1 - p) / total)
+        if abs(fraction - p) > tol:
+            raise Fail(
+                "values",
+                f"initialize_parameters : {100 * fraction:.1f} % des {total} poids sont à moins de {k} écart-type(s) "
+                f"de 0, attendu {100 * p:.1f} % pour une loi normale (tolérance ± {100 * tol:.1f} %).",
+                "la loi doit être normale, N(0, 2 / d_{l-1}) (éq. 50), pas uniforme : np.random.randn ou "
+                "rng.standard_normal, pas np.random.rand ni rng.uniform.",
+            )
+
+
+def _correlation(a, b):
+    k = min(a.size, b.size)
+    a, b = a[:k], b[:k]
+    denom = np.sqrt(np.mean(a**2) * np.mean(b**2))
+    return float(np.mean(a * b) / denom) if denom > 0 else 0.0
+
+
+@grader("initialize_parameters", points=2)
+def grade_initialize_parameters(g):
+    dims = _dims(g)
+    seed = int(g.rng.integers(2**31 - 1))
+    other_seed = (seed + 1 + int(g.rng.integers(2**30))) % (2**31 - 1)  # never equal to seed
+    outcome = g.call(list(dims), seed=seed, return_args=True)
+    params = _as_dict(outcome.value, "initialize_parameters", "type")
+    arrays = _check_structure(params, dims, "initialize_parameters")
+    _check_statistics(arrays, dims)
+    if outcome.args_after[0] != dims:
+        raise Fail(
+            "inputs",
+            f"layer_dims a été modifié par la fonction : envoyé {dims}, devenu {outcome.args_after[0]}.",
+            "ne modifiez pas la liste layer_dims (append, insert, affectation…) : lisez-la seulement.",
+        )
+
+    # Same seed, same parameters; another seed, other parameters.
+    again = _as_dict(g.call(list(dims), seed=seed, stage="property").value, "initialize_parameters", "property")
+    again = _check_structure(again, dims, "initialize_parameters", stage="property")
+    if not all(np.array_equal(arrays[l][0], again[l][0]) for l in arrays):
+        raise Fail(
+            "property",
+            f"initialize_parameters : deux appels avec seed = {seed} donnent des poids différents.",
+            "la graine seed est ignorée : créez le générateur avec elle, rng = np.random.default_rng(seed) "
+            "(ou np.random.seed(seed)), puis tirez tous les poids avec lui.",
+        )
+    other = _as_dict(g.call(list(dims), seed=other_seed, stage="property").value, "initialize_parameters", "property")
+    other = _check_structure(other, dims, "initialize_parameters", stage="property")
+    if all(np.array_equal(arrays[l][0], other[l][0]) for l in arrays):
+        raise Fail(
+            "property",
+            f"initialize_parameters : seed = {seed} et seed = {other_seed} donnent les mêmes poids.",
+            "la graine semble fixée dans le code : utilisez l'argument seed, pas une valeur écrite en dur.",
+        )
+    # Layers are independent draws: a generator re-seeded inside the loop
+    # starts every layer with the same numbers.
+    flat = {l: (np.asarray(W, dtype=float).ravel(), np.asarray(W, dtype=float).ravel(order="F")) for l, (W, _) in arrays.items()}
+    for l in arrays:
+        for k in arrays:
+            if k <= l:
+                continue
+            r = max(abs(_correlation(a, b)) for a in flat[l] for b in flat[k])
+            if r > MAX_LAYER_CORRELATION:
+                raise Fail(
+                    "property",
+                    f"initialize_parameters : W{l} et W{k} commencent par les mêmes tirages (corrélation {fmt(r)}).",
+                    "le générateur est ré-initialisé à chaque couche : créez-le une seule fois avec seed, avant la "
+                    "boucle, pour que les couches soient des tirages indépendants.",
+                )
+    # Without a seed (the chapter's Listing 4 has none) it must still work.
+    small = [int(g.rng.integers(2, 6)) for _ in range(3)]
+    default = _as_dict(g.call(list(small), stage="property").value, "initialize_parameters(layer_dims)", "property")
+    _check_structure(default, small, f"initialize_parameters({small}) sans seed", stage="property")

@@ -1,0 +1,278 @@
+"""Grader of the Adam update (§8.1.3, eqs. 44-48).
+
+adam_update returns the updated state (parameters, m, v), so updating them in
+place is allowed: only the returned values are compared. The gradients are
+not state and must be left as they are.
+
+The inputs are those of a step in the middle of training: t > 1 and non-zero
+moments, so that the bias corrections (eqs. 46-47) matter and the returned m
+and v are not just (1 - β)·g. One call uses non-default hyperparameters with a
+large ε, so that ε inside the square root, β1 and β2 swapped, or
+hyperparameters ignored all give visibly different results.
+"""
+
+import numpy as np
+
+import reference_impl as ref
+
+from ..checks import as_array, as_tuple, close, compare, expect_finite, expect_keys, expect_shape, expect_untouched, fmt
+from ..framework import Fail, grader
+
+# A small network, layer_dims = [5, 4, 3, 2]: six parameter arrays of a few
+# entries each, W{l} of shape (d_l, d_{l-1}), b{l} of shape (1, d_l).
+LAYER_DIMS = [5, 4, 3, 2]
+# Parameters of order 0.1: an Adam step of order α is then a large relative
+# change, so that every formula mistake is far outside RTOL.
+PARAM_SCALE = 0.1
+# Step numbers of the values stage: small, so that 1 - β^t differs clearly
+# between t - 1, t and t + 1.
+STEPS = (2, 5)
+# Short run of the property stage, from zero moments (t = 1, 2, ...).
+RUN_STEPS = 3
+
+
+def _adam(P, G, M, V, t, lr, b1, b2, eps, *, bias="both", t_shift=0, eps_mode="outside", swap_betas=False,
+          swap_moments=False, lr_in_m=False, sign=-1.0, no_one_minus=False, out="mv"):
+    """Adam as eqs. 44-48, or with one known mistake (the keyword arguments)."""
+    if swap_betas:
+        b1, b2 = b2, b1
+    new_P, new_M, new_V = {}, {}, {}
+    for name, theta in P.items():
+        key = "d" + name
+        g = G[key]
+        first, second = (g**2, g) if swap_moments else (g, g**2)
+        c1, c2 = (1.0, 1.0) if no_one_minus else (1 - b1, 1 - b2)
+        m = b1 * M[key] + c1 * (lr * first if lr_in_m else first)
+        v = b2 * V[key] + c2 * second
+        tc = t + t_shift
+        m_hat = m / (1 - b1**tc) if bias in ("both", "m") else m
+        v_hat = v / (1 - b2**tc) if bias == "both" else v
+        with np.errstate(invalid="ignore", divide="ignore"):
+            root = np.sqrt(v_hat)
+            if eps_mode == "outside":
+                denom = root + eps
+            elif eps_mode == "inside":
+                denom = np.sqrt(v_hat + eps)
+            elif eps_mode == "none":
+                denom = root
+            else:  # bias corrections moved onto α with ε left unscaled
+                denom = root + eps / np.sqrt(1 - b2**tc)
+            step = (1.0 if lr_in_m else lr) * m_hat / denom
+            if eps_mode == "precedence":  # θ - α·m̂/√v̂ + ε
+                step = lr * m_hat / root - eps
+        new_P[name] = theta + sign * step
+        if out == "hat":
+            m, v = m_hat, v_hat
+        new_M[key], new_V[key] = (v, m) if out == "vm" else (m, v)
+    return new_P, new_M, new_V
+
+
+# (hint, keyword arguments of _adam): the known mistakes, most specific first.
+MISTAKES = [
+    ("β1 et β2 sont inversés : m utilise β1 (éq. 44), v utilise β2 (éq. 45).", {"swap_betas": True}),
+    (
+        "m et v sont échangés : m est la moyenne des gradients g (éq. 44), v celle des carrés g² (éq. 45).",
+        {"swap_moments": True},
+    ),
+    ("le tuple renvoyé doit être (parameters, m, v), dans cet ordre ; m et v sont inversés.", {"out": "vm"}),
+    (
+        "renvoyez m et v (éqs. 44-45), pas les estimations corrigées m̂ et v̂ (éqs. 46-47) : le pas suivant "
+        "repart de m et v.",
+        {"out": "hat"},
+    ),
+    ("le facteur (1 − β) manque : m = β1·m + (1 − β1)·g et v = β2·v + (1 − β2)·g² (éqs. 44-45).", {"no_one_minus": True}),
+    (
+        "le taux d'apprentissage α n'entre que dans la mise à jour de θ (éq. 48), pas dans m (éq. 44).",
+        {"lr_in_m": True},
+    ),
+    (
+        "la correction du biais manque : m̂ = m / (1 − β1^t) et v̂ = v / (1 − β2^t) (éqs. 46-47), puis "
+        "θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).",
+        {"bias": "none"},
+    ),
+    (
+        "la correction du biais est appliquée à m seulement : v̂ = v / (1 − β2^t) (éq. 47) manque.",
+        {"bias": "m"},
+    ),
+    ("ε s'ajoute après la racine : √v̂ + ε (éq. 48), pas √(v̂ + ε).", {"eps_mode": "inside"}),
+    ("ε manque au dénominateur : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).", {"eps_mode": "none"}),
+    (
+        "parenthèses : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48) ; écrit sans parenthèses, ε est ajouté à θ au lieu "
+        "du dénominateur.",
+        {"eps_mode": "precedence"},
+    ),
+    (
+        "ε doit être ajouté à √v̂ (éq. 48) : en reportant les corrections du biais sur α sans corriger ε, "
+        "ε devient ε/√(1 − β2^t), ce qui n'est plus l'éq. 48 ; il faudrait √v + ε·√(1 − β2^t) au "
+        "dénominateur, ou suivre simplement les éqs. 46-48.",
+        {"eps_mode": "scaled"},
+    ),
+    (
+        "la correction du biais utilise t − 1 au lieu de t : au pas t (compté à partir de 1), m̂ = m / (1 − β1^t) "
+        "(éq. 46).",
+        {"t_shift": -1},
+    ),
+    (
+        "la correction du biais utilise t + 1 au lieu de t : t est déjà le numéro du pas courant (à partir de 1), "
+        "m̂ = m / (1 − β1^t) (éq. 46).",
+        {"t_shift": 1},
+    ),
+    ("le signe est inversé : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48), on descend le gradient.", {"sign": 1.0}),
+]
+
+
+def _state(g):
+    """parameters, grads, m, v as after a few steps of training."""
+    P, G, M, V = {}, {}, {}, {}
+    for l, (d_in, d_out) in enumerate(zip(LAYER_DIMS[:-1], LAYER_DIMS[1:]), start=1):
+        for name, shape in ((f"W{l}", (d_out, d_in)), (f"b{l}", (1, d_out))):
+            P[name] = g.rng.standard_normal(shape) * PARAM_SCALE
+            G["d" + name] = g.rng.standard_normal(shape)
+            M["d" + name] = g.rng.standard_normal(shape) * 0.3
+            V["d" + name] = g.rng.uniform(0.05, 1.0, shape)
+    return P, G, M, V
+
+
+def _unpack(value, what, stage):
+    type_stage = "type" if stage == "values" else stage
+    if stage == "values":
+        P, M, V = as_tuple(value, 3, what, ["parameters", "m", "v"])
+    elif isinstance(value, (tuple, list)) and len(value) == 3:
+        P, M, V = value
+    else:
+        raise Fail(stage, f"{what} : attendu un tuple (parameters, m, v).")
+    for name, d in (("parameters", P), ("m", M), ("v", V)):
+        if not isinstance(d, dict):
+            raise Fail(type_stage, f"{what} : {name} doit être un dict, obtenu {type(d).__name__}.")
+        for key, arr in d.items():
+            as_array(arr, f"{what} : {name}[{key!r}]", stage=type_stage)
+    return P, M, V
+
+
+def _check_shapes(P, M, V, P0, G0, what, stage):
+    for name, got, ref_dict in (("parameters", P, P0), ("m", M, G0), ("v", V, G0)):
+        if sorted(got) != sorted(ref_dict):
+            hint = None
+            if name != "parameters" and sorted(got) == sorted(P0):
+                hint = f"{name} est indexé comme grads : clés 'dW1', 'db1', … (pas 'W1', 'b1')."
+            if stage == "shape":
+                try:
+                    expect_keys(got, list(ref_dict), f"{what} : {name}")
+                except Fail as fail:
+                    raise Fail("shape", fail.message, hint) from None
+            raise Fail(stage, f"{what} : {name} a les clés {', '.join(sorted(got))}, attendu {', '.join(ref_dict)}.", hint)
+        for key, arr in got.items():
+            if arr.shape != ref_dict[key].shape:
+                if stage == "shape":
+                    expect_shape(arr, ref_dict[key].shape, f"{what} : {name}[{key!r}]")
+                raise Fail(stage, f"{what} : {name}[{key!r}] de forme {arr.shape}, attendu {ref_dict[key].shape}.")
+
+
+def _check_values(got, args, hyper, what, stage):
+    """Compare m, v, then the parameters; name the mistake when one matches."""
+    P0, G0, M0, V0, t = args
+    lr, b1, b2, eps = hyper
+    expected = ref.adam_update(P0, G0, M0, V0, t, lr, b1, b2, eps)
+    labels = ("parameters", "m", "v")
+    order = (1, 2, 0)  # m and v first: most mistakes show there already
+    if all(close(got[i][k], expected[i][k]) for i in order for k in expected[i]):
+        return
+    candidates = [(text, _adam(P0, G0, M0, V0, t, lr, b1, b2, eps, **kw)) for text, kw in MISTAKES]
+    if (lr, b1, b2, eps) != (0.001, 0.9, 0.999, 1e-8):
+        candidates.append(
+            (
+                "les hyperparamètres passés en argument (learning_rate, beta1, beta2, epsilon) sont ignorés : "
+                "utilisez les arguments, pas les valeurs par défaut écrites en dur.",
+                ref.adam_update(P0, G0, M0, V0, t),
+            )
+        )
+    hint_for = None
+    for text, cand in candidates:
+        if all(_matches(got[i][k], cand[i][k]) for i in order for k in expected[i]):
+            hint_for = (text, cand)
+            break
+    for i in order:
+        for key in expected[i]:
+            compare(
+                got[i][key],
+                expected[i][key],
+                f"{what} : {labels[i]}[{key!r}]",
+                stage=stage,
+                diagnoses=[(hint_for[0], hint_for[1][i][key])] if hint_for else [],
+            )
+
+
+def _matches(got, candidate):
+    """Close where the candidate is finite, nan where it is nan (e.g. √ of a negative v)."""
+    got, candidate = np.asarray(got, dtype=float), np.asarray(candidate, dtype=float)
+    finite = np.isfinite(candidate)
+    if got.shape != candidate.shape or not np.array_equal(finite, np.isfinite(got)):
+        return False
+    return close(got[finite], candidate[finite], 1e-4, 1e-8)
+
+
+def _describe(t, hyper):
+    lr, b1, b2, eps = hyper
+    return f"adam_update (t = {t}, α = {fmt(lr)}, β1 = {fmt(b1)}, β2 = {fmt(b2)}, ε = {fmt(eps)})"
+
+
+@grader("adam_update", points=3)
+def grade_adam_update(g):
+    # Call 1: non-default hyperparameters, ε large enough to see where it goes.
+    P0, G0, M0, V0 = _state(g)
+    t = int(g.rng.integers(*STEPS))
+    hyper = (
+        float(np.round(g.rng.uniform(0.05, 0.2), 4)),
+        float(np.round(g.rng.uniform(0.7, 0.85), 4)),
+        float(np.round(g.rng.uniform(0.9, 0.97), 4)),
+        float(np.round(g.rng.uniform(0.02, 0.1), 4)),
+    )
+    what = _describe(t, hyper)
+    lr, b1, b2, eps = hyper
+    outcome = g.call(P0, G0, M0, V0, t, learning_rate=lr, beta1=b1, beta2=b2, epsilon=eps, return_args=True)
+    got = _unpack(outcome.value, what, "values")
+    _check_shapes(*got, P0, G0, what, "shape")
+    # Call 2: the default hyperparameters of the chapter (β1 = 0.9, β2 = 0.999, ε = 1e-8).
+    P1, G1, M1, V1 = _state(g)
+    t1 = int(g.rng.integers(*STEPS))
+    defaults = (0.001, 0.9, 0.999, 1e-8)
+    what1 = _describe(t1, defaults) + " [valeurs par défaut]"
+    got1 = _unpack(g.call(P1, G1, M1, V1, t1).value, what1, "values")
+    _check_shapes(*got1, P1, G1, what1, "shape")
+    _check_values(got, (P0, G0, M0, V0, t), hyper, what, "values")
+    _check_values(got1, (P1, G1, M1, V1, t1), defaults, what1, "values")
+    # m, v and the parameters may be updated in place: they are the state.
+    expect_untouched(G0, outcome.args_after[1], "grads", "grads n'est pas un état de l'optimiseur : ne le modifiez pas.")
+
+    # A short run from zero moments, t = 1, 2, 3, feeding back what came
+    # back. Some gradient entries are 0: there m = v = 0 at t = 1, and the
+    # update 0 / (0 + ε) must be 0, not nan.
+    P, G, _, _ = _state(g)
+    M = {k: np.zeros_like(a) for k, a in G.items()}
+    V = {k: np.zeros_like(a) for k, a in G.items()}
+    P_ref, M_ref, V_ref = P, M, V
+    for step in range(1, RUN_STEPS + 1):
+        G = {k: g.rng.standard_normal(a.shape) * (g.rng.random(a.shape) > 0.3) for k, a in G.items()}
+        if step == 1:
+            G["db1"][0, 0] = 0.0  # at least one exact zero
+        what_run = f"adam_update (pas t = {step} d'une suite partant de m = v = 0, valeurs par défaut)"
+        got_run = _unpack(g.call(P, G, M, V, step, stage="property").value, what_run, "property")
+        _check_shapes(*got_run, P_ref, G, what_run, "property")
+        for i, label in ((0, "parameters"), (1, "m"), (2, "v")):
+            for key, arr in got_run[i].items():
+                expect_finite(
+                    arr,
+                    f"{what_run} : {label}[{key!r}]",
+                    stage="property",
+                    hint="là où g = 0 depuis le début, m̂ = v̂ = 0 : ε au dénominateur (√v̂ + ε, éq. 48) évite 0/0.",
+                )
+        P_ref, M_ref, V_ref = ref.adam_update(P_ref, G, M_ref, V_ref, step)
+        for i, label, expected in ((1, "m", M_ref), (2, "v", V_ref), (0, "parameters", P_ref)):
+            for key in expected:
+                compare(
+                    got_run[i][key],
+                    expected[key],
+                    f"{what_run} : {label}[{key!r}]",
+                    stage="property",
+                )
+        P, M, V = got_run

@@ -1,0 +1,198 @@
+"""Grader of the perceptron learning rule (§2.2, Algorithm 1, lines 4-8).
+
+The function returns the updated state (w, b), so updating ``w`` in place is
+allowed: only the returned values are compared. The example ``x_i`` is not
+state (in Algorithm 1 it is a row of the data set) and must be left as it is.
+"""
+
+import numpy as np
+
+import reference_impl as ref
+
+from ..checks import as_array, as_real_scalar, close, expect_finite, expect_shape, expect_untouched, fmt
+from ..framework import Fail, grader
+
+# Few features, so that w can be quoted in full in a message.
+N_FEATURES = 4
+# |w·x + b| of the random cases stays at least this far from the tie at 0,
+# so that no rounding can move a point across the hyperplane.
+MARGIN = 0.2
+# Integer entries make w·x + b = 0 exact in floating point however it is
+# summed (np.dot, a loop, float32): the tie of eq. 1 can be tested.
+TIE_RANGE = 4
+# Length of the short run of Algorithm 1 that chains the returned (w, b).
+RUN_EXAMPLES = 8
+
+
+def _vec(v):
+    return "[" + ", ".join(fmt(x) for x in np.ravel(v)) + "]"
+
+
+def _mistakes(w, b, x, y, lr):
+    """(hint, w, b) that known mistakes return on these inputs."""
+    s = float(w @ x + b)
+    y_hat = 1 if s > 0 else 0
+    y_ge = 1 if s >= 0 else 0
+    err = y - y_hat
+    sign = float(np.sign(s))
+    pm1 = y if y_hat != y else 0  # w += α·y·x on a mistake, the rule for y ∈ {−1, 1}
+    return [
+        (
+            "la prédiction est ŷ = 𝕀[w·x + b > 0] (éq. 1) : en w·x + b = 0 exactement, ŷ = 0 ; "
+            "une comparaison ≥ 0 prédit 1 sur l'hyperplan.",
+            w + lr * (y - y_ge) * x,
+            b + lr * (y - y_ge),
+        ),
+        (
+            "le signe de la mise à jour est inversé : w ← w + α(y − ŷ)x et b ← b + α(y − ŷ) (lignes 6-7).",
+            w - lr * err * x,
+            b - lr * err,
+        ),
+        (
+            "le taux d'apprentissage α manque : w ← w + α(y − ŷ)x, b ← b + α(y − ŷ) (lignes 6-7).",
+            w + err * x,
+            b + err,
+        ),
+        ("le taux d'apprentissage α manque dans la mise à jour de b : b ← b + α(y − ŷ) (ligne 7).", w + lr * err * x, b + err),
+        ("le biais n'est pas mis à jour : b ← b + α(y − ŷ) (ligne 7).", w + lr * err * x, b),
+        ("w n'est pas mis à jour : w ← w + α(y − ŷ)x (ligne 6).", w, b + lr * err),
+        (
+            "avec y ∈ {0, 1}, la règle w ← w + α·y·x (écrite pour y ∈ {−1, 1}) ne corrige jamais une erreur "
+            "sur un exemple y = 0 ; utilisez α(y − ŷ) (lignes 6-7).",
+            w + lr * pm1 * x,
+            b + lr * pm1,
+        ),
+        (
+            "ŷ est la prédiction seuillée 𝕀[w·x + b > 0] (ligne 4), qui vaut 0 ou 1, pas le score w·x + b.",
+            w + lr * (y - s) * x,
+            b + lr * (y - s),
+        ),
+        (
+            "ŷ vaut 0 ou 1 (éq. 1) : np.sign(w·x + b) donne −1 pour un score négatif, ce qui déclenche "
+            "une mise à jour sur un exemple y = 0 bien classé.",
+            w + lr * (y - sign) * x,
+            b + lr * (y - sign),
+        ),
+        (
+            "w et b ne doivent changer que si la prédiction est fausse (ŷ ≠ y, ligne 5) ; "
+            "ici ils changent à chaque exemple.",
+            w + lr * (2 * y - 1) * x,
+            b + lr * (2 * y - 1),
+        ),
+    ]
+
+
+def _call(g, w, b, x, y, lr, stage, return_args=False):
+    """Call the student's function; return (w, b, outcome) once the types are right."""
+    outcome = g.call(w, b, x, y, lr, stage=stage, return_args=return_args)
+    value = outcome.value
+    type_stage = "type" if stage == "runs" else stage
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        what = f"un {type(value).__name__} de longueur {len(value)}" if isinstance(value, (tuple, list)) else type(value).__name__
+        raise Fail(type_stage, f"perceptron_update : attendu un tuple de 2 éléments (w, b), obtenu {what}.")
+    w_new, b_new = value
+    if isinstance(b_new, np.ndarray) and b_new.size > 1 and isinstance(w_new, np.ndarray):
+        raise Fail(
+            type_stage,
+            f"perceptron_update : b doit être un nombre réel, obtenu un tableau de forme {b_new.shape}.",
+            "b ← b + α(y − ŷ) (ligne 7) : le biais est un nombre, x_i n'intervient pas dans sa mise à jour.",
+        )
+    if not isinstance(w_new, np.ndarray) and isinstance(b_new, np.ndarray):
+        raise Fail(
+            type_stage,
+            f"perceptron_update : le premier élément renvoyé doit être w (un numpy.ndarray), obtenu {type(w_new).__name__}.",
+            "renvoyez (w, b) dans cet ordre.",
+        )
+    w_new = as_array(w_new, "perceptron_update : w renvoyé", stage=type_stage)
+    b_new = as_real_scalar(b_new, "perceptron_update : b renvoyé", stage=type_stage)
+    return w_new, b_new, outcome
+
+
+def _check_case(w, b, x, y, lr, w_new, b_new, label, stage):
+    """(w_new, b_new) must be the reference update; otherwise name the mistake."""
+    w_exp, b_exp = ref.perceptron_update(w, b, x, y, lr)
+    if w_new.shape != w.shape:
+        raise Fail(stage, f"perceptron_update : w renvoyé de forme {w_new.shape}, attendu {w.shape}.")
+    expect_finite(w_new, "perceptron_update : w renvoyé", stage=stage)
+    if close(w_new, w_exp) and close(b_new, b_exp):
+        return
+    s = float(w @ x + b)
+    y_hat = 1 if s > 0 else 0
+    hint = None
+    for text, w_c, b_c in _mistakes(w, b, x, y, lr):
+        if close(w_new, w_c, 1e-4, 1e-8) and close(b_new, b_c, 1e-4, 1e-8):
+            hint = text
+            break
+    if hint is None and y_hat == y:
+        hint = "la prédiction est correcte (ŷ = y) : w et b doivent rester inchangés (ligne 5)."
+    if hint is None and y_hat != y:
+        hint = "sur une erreur, w ← w + α(y − ŷ)x et b ← b + α(y − ŷ) avec ŷ = 𝕀[w·x + b > 0] (lignes 4-7)."
+    raise Fail(
+        stage,
+        f"perceptron_update ({label} : y = {y}, w·x + b = {fmt(s)}, donc ŷ = {y_hat} ; α = {fmt(lr)}, "
+        f"x = {_vec(x)}) : attendu w = {_vec(w_exp)}, b = {fmt(b_exp)} ; obtenu w = {_vec(w_new)}, b = {fmt(b_new)}.",
+        hint,
+    )
+
+
+def _random_case(g, score_sign):
+    """w, b, x with w·x + b of the given sign, at least MARGIN from 0."""
+    w = g.rng.standard_normal(N_FEATURES)
+    x = g.rng.standard_normal(N_FEATURES)
+    target = score_sign * g.rng.uniform(MARGIN, 2.0)
+    b = float(target - w @ x)
+    return w, b, x
+
+
+@grader("perceptron_update", points=2)
+def grade_perceptron_update(g):
+    # Never 1, so that a forgotten α shows; below 0.45, so that 2α (np.sign's
+    # y − ŷ = 2) can't pass for 1 (α forgotten).
+    lr = float(g.rng.uniform(0.05, 0.45))
+    # (label, sign of w·x + b, y): both mistakes and both right predictions.
+    cases = [
+        ("erreur sur un exemple positif", -1, 1),
+        ("erreur sur un exemple négatif", +1, 0),
+        ("prédiction correcte", +1, 1),
+        ("prédiction correcte", -1, 0),
+    ]
+    results = []
+    for label, sign, y in cases:
+        w, b, x = _random_case(g, sign)
+        w_new, b_new, outcome = _call(g, w, b, x, y, lr, "runs", return_args=True)
+        results.append((w, b, x, y, w_new, b_new, outcome, label))
+    for w, _, _, _, w_new, _, _, _ in results:
+        expect_shape(w_new, w.shape, "perceptron_update : w renvoyé", "w garde la forme (d,) des poids reçus.")
+    for w, b, x, y, w_new, b_new, _, label in results:
+        _check_case(w, b, x, y, lr, w_new, b_new, label, "values")
+    # w may be updated in place (it is the state); x_i is a row of the data.
+    for w, b, x, y, _, _, outcome, _ in results:
+        expect_untouched(x, outcome.args_after[2], "x_i")
+
+    # Edge: w·x + b = 0 exactly predicts 0 (eq. 1): y = 1 is a mistake, y = 0 is not.
+    for y in (1, 0):
+        w = g.rng.integers(-TIE_RANGE, TIE_RANGE + 1, N_FEATURES).astype(float)
+        x = g.rng.integers(-TIE_RANGE, TIE_RANGE + 1, N_FEATURES).astype(float)
+        b = float(-(w @ x))
+        w_new, b_new, _ = _call(g, w, b, x, y, lr, "property")
+        _check_case(w, b, x, y, lr, w_new, b_new, "point sur l'hyperplan", "property")
+
+    # A short run of Algorithm 1 from w = 0, b = 0, feeding back what the
+    # function returned as it is: the returned state must work as the next input.
+    X = g.rng.standard_normal((RUN_EXAMPLES, N_FEATURES))
+    labels = (X @ g.rng.standard_normal(N_FEATURES) > 0).astype(int)
+    w_s, b_s = np.zeros(N_FEATURES), 0.0
+    w_r, b_r = np.zeros(N_FEATURES), 0.0
+    for x_i, y_i in zip(X, labels):
+        w_s, _, outcome = _call(g, w_s, b_s, x_i, int(y_i), lr, "property")
+        b_s = outcome.value[1]
+        w_r, b_r = ref.perceptron_update(w_r, b_r, x_i, int(y_i), lr)
+    b_got = as_real_scalar(b_s, "perceptron_update : b renvoyé", stage="property")
+    if not (close(w_s, w_r) and close(b_got, b_r)):
+        raise Fail(
+            "property",
+            f"perceptron_update : après une époque de l'algorithme 1 (w = 0, b = 0 au départ, {RUN_EXAMPLES} exemples, "
+            f"α = {fmt(lr)}), attendu w = {_vec(w_r)}, b = {fmt(b_r)} ; obtenu w = {_vec(w_s)}, b = {fmt(b_got)}.",
+            "le (w, b) renvoyé doit pouvoir être redonné tel quel à l'appel suivant ; au départ w·x + b = 0, "
+            "donc ŷ = 0 (éq. 1).",
+        )

@@ -1,0 +1,17 @@
+import numpy as np
+
+
+def adam_update(parameters, grads, m, v, t, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    # The state (parameters, m, v) is updated in place and returned.
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        for p in ("W", "b"):
+            key = f"d{p}{l}"
+            m[key] *= beta1
+            m[key] += (1 - beta1) * grads[key]
+            v[key] *= beta2
+            v[key] += (1 - beta2) * grads[key] ** 2
+            m_hat = m[key] / (1 - beta1**t)
+            v_hat = v[key] / (1 - beta2**t)
+            parameters[f"{p}{l}"] -= learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    return parameters, m, v

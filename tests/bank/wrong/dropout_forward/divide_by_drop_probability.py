@@ -1,0 +1,9 @@
+# feedback: pas par 1 − keep_prob
+import numpy as np
+
+
+def dropout_forward(A, keep_prob=0.5, training=True, rng=None):
+    if not training:
+        return A, None
+    mask = np.random.rand(*A.shape) < keep_prob
+    return A * mask / (1 - keep_prob), mask

@@ -1,0 +1,9 @@
+# feedback: la comparaison est inversée
+import numpy as np
+
+
+def dropout_forward(A, keep_prob=0.5, training=True, rng=None):
+    if not training:
+        return A, None
+    mask = np.random.rand(*A.shape) > keep_prob
+    return A * mask / keep_prob, mask

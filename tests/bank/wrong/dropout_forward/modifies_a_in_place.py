@@ -1,0 +1,11 @@
+# feedback: A a été modifié par la fonction
+import numpy as np
+
+
+def dropout_forward(A, keep_prob=0.5, training=True, rng=None):
+    if not training:
+        return A, None
+    mask = np.random.rand(*A.shape) < keep_prob
+    A *= mask
+    A /= keep_prob
+    return A, mask

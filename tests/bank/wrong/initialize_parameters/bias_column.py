@@ -1,0 +1,11 @@
+# feedback: b1 est une ligne de forme (1, d_l)
+import numpy as np
+
+
+def initialize_parameters(layer_dims, seed=None):
+    np.random.seed(seed)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * np.sqrt(2 / layer_dims[l - 1])
+        parameters[f"b{l}"] = np.zeros((layer_dims[l], 1))
+    return parameters

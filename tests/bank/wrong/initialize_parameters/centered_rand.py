@@ -1,0 +1,11 @@
+# feedback: np.random.rand(...) - 0.5 suit une loi uniforme
+import numpy as np
+
+
+def initialize_parameters(layer_dims, seed=None):
+    np.random.seed(seed)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = (np.random.rand(layer_dims[l], layer_dims[l - 1]) - 0.5) * np.sqrt(2 / layer_dims[l - 1])
+        parameters[f"b{l}"] = np.zeros((1, layer_dims[l]))
+    return parameters

@@ -1,0 +1,11 @@
+# feedback: 2 / d_{l-1} est la variance
+import numpy as np
+
+
+def initialize_parameters(layer_dims, seed=None):
+    np.random.seed(seed)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * (2 / layer_dims[l - 1])
+        parameters[f"b{l}"] = np.zeros((1, layer_dims[l]))
+    return parameters

@@ -1,0 +1,9 @@
+# feedback: le biais n'est pas mis à jour
+import numpy as np
+
+
+def perceptron_update(w, b, x_i, y_i, learning_rate):
+    y_hat = 1 if np.dot(w, x_i) + b > 0 else 0
+    if y_hat != y_i:
+        w = w + learning_rate * (y_i - y_hat) * x_i
+    return w, b
