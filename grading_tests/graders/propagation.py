@@ -1,0 +1,549 @@
+"""Graders of softmax (§3.5), forward_pass (§5.2, Listing 2) and backward_pass
+(§7, Listing 3).
+
+Every network is drawn at grading time: its layer sizes, its He-initialised
+weights (``ref.initialize_parameters``) and non-zero biases, its batch. The
+cache given to ``backward_pass`` comes from the reference ``forward_pass`` on
+that batch, the only kind of cache the chapter's code produces.
+"""
+
+import re
+from contextlib import contextmanager
+
+import numpy as np
+
+import reference_impl as ref
+from reference_impl.losses import categorical_cross_entropy
+
+from ..checks import as_array, as_dict, as_tuple, close, compare, expect_finite, expect_shape, expect_untouched, fmt
+from ..framework import Fail, grader
+
+# --- shared helpers ------------------------------------------------------------
+
+
+def call_with_hints(g, *args, hints=(), **kwargs):
+    """``g.call``, adding a hint when the student's error matches a pattern.
+
+    ``hints`` holds (regex, hint) pairs tried on the French failure message,
+    which quotes the exception type and text (``erreur ValueError : …``).
+    """
+    try:
+        return g.call(*args, **kwargs)
+    except Fail as fail:
+        if fail.hint is None:
+            for pattern, hint in hints:
+                if re.search(pattern, fail.message):
+                    fail.hint = hint(fail.message) if callable(hint) else hint
+                    break
+        raise
+
+
+@contextmanager
+def stage_as(stage):
+    """Checks made on a later call count at that call's stage.
+
+    The first call of a grader goes through every stage (``stage="runs"``);
+    the checks of the calls made for properties fail at ``"property"``.
+    """
+    try:
+        yield
+    except Fail as fail:
+        if stage != "runs":
+            fail.stage = stage
+        raise
+
+
+def _vec(v):
+    return "[" + ", ".join(str(int(x)) for x in v) + "]"
+
+
+# --- softmax -----------------------------------------------------------------
+
+# Scores spread over about [-9, 9]: probabilities from ~1e-8 to ~1, far from
+# the underflow of float32 (~1e-38), so a float32 softmax is graded fairly.
+SOFTMAX_SCALE = 3.0
+# Scores of this size overflow e^z (e^710 = inf) unless the row maximum is
+# subtracted first (eq. 9 is unchanged by a shift).
+LARGE_SCORE = 1000.0
+# Row offsets of very different scales: subtracting the maximum of the whole
+# array instead of each row's leaves e^{-800} = 0 in the lower rows, then 0/0.
+ROW_OFFSETS = np.array([0.0, 800.0, -800.0, 400.0])
+# Large scores are multiples of 1/256 below 2^14, hence exact in float32 as in
+# float64: z - max(z) is then exact in both, and a float32 softmax keeps the
+# usual tolerance even at |z| = 1000.
+QUANTUM = 256.0
+
+_KEEPDIMS = (
+    "np.max(Z, axis=-1) et np.sum(…, axis=-1) renvoient un tableau de forme (m,), qui ne se "
+    "diffuse pas contre Z de forme (m, K) : gardez l'axe réduit avec keepdims=True."
+)
+_LAST_AXIS = "softmax porte sur le dernier axe (axis=-1), pour toute forme de Z : un vecteur (K,), un lot (m, K)…"
+
+
+def _softmax_axis(Z, axis):
+    e = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_mistakes(Z):
+    shifted = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    whole = (
+        "vous divisez par la somme de tout le tableau : la somme de l'éq. 9 porte sur chaque ligne "
+        "(axis=-1, keepdims=True)."
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        raw = np.exp(Z)
+        mistakes = [
+            (
+                "la normalisation porte sur le mauvais axe : chaque ligne (axis=-1) doit sommer à 1, pas chaque colonne.",
+                _softmax_axis(Z, 0),
+            ),
+            (whole, shifted / shifted.sum()),
+            (whole, raw / raw.sum()),
+            ("la normalisation manque : divisez e^{z_j} par Σ_k e^{z_k} (éq. 9).", raw),
+            ("la normalisation manque : divisez par la somme de chaque ligne (éq. 9).", shifted),
+            ("le signe de l'exposant est inversé : softmax(z)_j = e^{z_j} / Σ_k e^{z_k} (éq. 9).", _softmax_axis(-Z, -1)),
+        ]
+    if Z.ndim == 3:
+        last = "la normalisation doit porter sur le dernier axe (axis=-1), pas sur axis=1."
+        mistakes.insert(0, (last, _softmax_axis(Z, 1)))
+    return mistakes
+
+
+def _softmax_call(g, Z, stage="runs", return_args=False):
+    hints = [(r"broadcast", _KEEPDIMS), (r"AxisError|out of bounds for array of dimension", _LAST_AXIS)]
+    outcome = call_with_hints(g, Z, hints=hints, stage=stage, return_args=return_args)
+    what = f"softmax(Z) pour Z de forme {Z.shape}"
+    with stage_as(stage):
+        out = as_array(outcome.value, what)
+        hint = "softmax garde la forme de Z." if stage == "runs" else _LAST_AXIS
+        expect_shape(out, Z.shape, what, None if out.size == Z.size else hint)
+    return outcome, out
+
+
+def _quantised(x):
+    return np.round(x * QUANTUM) / QUANTUM
+
+
+@grader("softmax", points=2)
+def grade_softmax(g):
+    # m ≠ K: a forgotten keepdims can't broadcast by accident.
+    m, K = (int(v) for v in g.rng.choice(np.arange(3, 9), size=2, replace=False))
+    Z = g.rng.standard_normal((m, K)) * SOFTMAX_SCALE
+    outcome, out = _softmax_call(g, Z, return_args=True)
+    compare(out, ref.softmax(Z), "softmax(Z)", inputs={"Z": Z}, diagnoses=_softmax_mistakes(Z))
+    expect_untouched(Z, outcome.args_after[0], "Z")
+
+    # Any shape: one vector of scores (eq. 9 itself) and a 3-d array.
+    for shape in [(K,), (2, 3, K)]:
+        Z_other = g.rng.standard_normal(shape) * SOFTMAX_SCALE
+        _, out_other = _softmax_call(g, Z_other, stage="property")
+        compare(
+            out_other,
+            ref.softmax(Z_other),
+            f"softmax(Z) pour Z de forme {shape}",
+            stage="property",
+            diagnoses=_softmax_mistakes(Z_other) if Z_other.ndim > 1 else (),
+        )
+
+    # Scores near 1000: e^1000 overflows without the shift by the row maximum.
+    Z_large = LARGE_SCORE + _quantised(g.rng.standard_normal((3, K)) * SOFTMAX_SCALE)
+    _, out_large = _softmax_call(g, Z_large, stage="property")
+    expect_finite(
+        out_large,
+        "softmax(Z) pour des scores proches de 1000",
+        stage="property",
+        hint="e^{1000} déborde (inf/inf = nan) : soustrayez le maximum de chaque ligne avant exp ; "
+        "softmax(z − max z) = softmax(z) (éq. 9).",
+    )
+    what = "softmax(Z) pour des scores proches de 1000"
+    compare(out_large, ref.softmax(Z_large), what, inputs={"Z": Z_large}, stage="property")
+
+    # Rows of very different scales: the maximum must be taken row by row.
+    offsets = g.rng.permutation(ROW_OFFSETS).reshape(-1, 1)
+    Z_rows = offsets + _quantised(g.rng.standard_normal((len(ROW_OFFSETS), K)) * SOFTMAX_SCALE)
+    _, out_rows = _softmax_call(g, Z_rows, stage="property")
+    around = ", ".join(fmt(o) for o in offsets.ravel())
+    what = f"softmax(Z) pour des lignes d'échelles très différentes (autour de {around})"
+    expect_finite(
+        out_rows,
+        what,
+        stage="property",
+        hint="soustrayez le maximum de chaque ligne (np.max(Z, axis=-1, keepdims=True)), pas le maximum de tout "
+        "le tableau : une ligne bien plus basse que les autres sous-déborde (e^{-800} = 0, puis 0/0).",
+    )
+    compare(out_rows, ref.softmax(Z_rows), what, inputs={"Z": Z_rows}, stage="property")
+
+
+# --- networks ----------------------------------------------------------------
+
+# Biases drawn N(0, BIAS_SCALE²): a trained network's biases are not zero, and
+# zero biases (as initialize_parameters returns) would hide a forgotten "+ b".
+BIAS_SCALE = 0.5
+# Share of active ReLU units (Z > 0) wanted in every hidden layer of a drawn
+# network, and how many draws to try for it.
+ACTIVE_SHARE = (0.2, 0.8)
+MAX_DRAWS = 50
+
+
+def _random_network(g, L, m, kink_margin=0.0):
+    """Layer sizes, parameters and batch of an L-layer network.
+
+    The sizes are distinct, so that a W used untransposed or from the wrong
+    layer raises a shape error instead of giving plausible numbers. The draw
+    is repeated until every hidden layer has active and inactive units
+    (ACTIVE_SHARE): a dead layer would hide every mistake in ReLU' below it.
+    """
+    for _ in range(MAX_DRAWS):
+        dims = [int(d) for d in g.rng.choice(np.arange(3, 10), size=L + 1, replace=False)]
+        parameters = ref.initialize_parameters(dims, seed=g.rng)
+        for l in range(1, L + 1):
+            parameters[f"b{l}"] = g.rng.standard_normal((1, dims[l])) * BIAS_SCALE
+        X = g.rng.standard_normal((m, dims[0]))
+        _, cache = ref.forward_pass(X, parameters)
+        hidden = [cache[f"Z{l}"] for l in range(1, L)]
+        low, high = ACTIVE_SHARE if m > 1 else (1e-9, 1 - 1e-9)
+        if all(low <= np.mean(Z > 0) <= high and np.abs(Z).min() > kink_margin for Z in hidden):
+            break
+    return dims, parameters, X
+
+
+def _forward_variant(X, parameters, hidden=ref.relu, output=ref.softmax, bias=True):
+    """The forward pass, with one piece swapped for a known mistake."""
+    L = len(parameters) // 2
+    A = X
+    for l in range(1, L + 1):
+        Z = A @ parameters[f"W{l}"].T + (parameters[f"b{l}"] if bias else 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            A = hidden(Z) if l < L else output(Z)
+    return A
+
+
+def _identity(z):
+    return z
+
+
+def _forward_mistakes(X, parameters):
+    variants = [
+        ("le biais manque : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23).", {"bias": False}),
+        (
+            "softmax ne s'applique qu'à la couche de sortie ; les couches cachées utilisent ReLU (Listing 2).",
+            {"hidden": ref.softmax},
+        ),
+        ("la couche de sortie utilise softmax (éq. 9), pas ReLU.", {"output": ref.relu}),
+        ("la sortie doit passer par softmax (éq. 9) : vous renvoyez Z[L].", {"output": _identity}),
+        ("les couches cachées utilisent ReLU (Listing 2), pas la sigmoïde.", {"hidden": ref.sigmoid}),
+        ("les couches cachées utilisent ReLU (Listing 2), pas tanh.", {"hidden": ref.tanh}),
+        ("l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24).", {"hidden": _identity}),
+    ]
+    return [(hint, _forward_variant(X, parameters, **change)) for hint, change in variants]
+
+
+def _layer_count_hint(L):
+    def hint(message):
+        match = re.search(r"KeyError : '([WbAZ])(\d+)'", message)
+        if match and int(match.group(2)) > L:
+            return (
+                "le nombre de couches vient de parameters : L = len(parameters) // 2 "
+                "(un W et un b par couche, Listing 2)."
+            )
+        return "vérifiez les indices de couche : parameters contient W1 … WL et b1 … bL."
+
+    return hint
+
+
+_FORWARD_MATMUL = (
+    "une multiplication matricielle a échoué : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23), où W[l] a la forme "
+    "(d_l, d_{l-1}) : il faut sa transposée W.T."
+)
+_CACHE_HINTS = {
+    "A": "le cache garde chaque activation A0 = X (éq. 22), A1, …, AL (Listing 2) : backward_pass lit A[l-1] "
+    "pour dW[l] (éq. 38).",
+    "Z": "le cache garde aussi les pré-activations Z1, …, ZL : backward_pass en a besoin pour ReLU'(Z) (éq. 35).",
+}
+
+
+def _check_forward(g, X, parameters, dims, stage, label, return_args=False):
+    """Run forward_pass and check type, shape and values; return the outcome."""
+    L = len(dims) - 1
+    m = X.shape[0]
+    hints = [(r"KeyError", _layer_count_hint(L)), (r"mismatch|not aligned|shapes \(", _FORWARD_MATMUL)]
+    outcome = call_with_hints(g, X, parameters, hints=hints, stage=stage, return_args=return_args)
+    what = f"forward_pass(X, parameters){label}"
+    with stage_as(stage):
+        A, cache = as_tuple(outcome.value, 2, what, ["A", "cache"])
+        A = as_array(A, f"A renvoyé par {what}")
+        cache = as_dict(cache, f"cache renvoyé par {what}")
+        required = ["A0"] + [f"{k}{l}" for l in range(1, L + 1) for k in ("Z", "A")]
+        missing = [k for k in required if k not in cache]
+        if missing:
+            raise Fail(
+                "shape",
+                f"cache renvoyé par {what} : clés manquantes : {', '.join(missing)} (attendu A0 … A{L} et Z1 … Z{L}).",
+                _CACHE_HINTS[missing[0][0]],
+            )
+        arrays = {k: as_array(cache[k], f"cache['{k}']") for k in required}
+        extra = sorted(set(cache) - set(required))
+        if extra and stage == "runs":
+            extra = ", ".join(extra)
+            g.note(f"Remarque : le cache contient aussi {extra} ; c'est accepté (backward_pass n'en a pas besoin).")
+        expect_shape(A, (m, dims[-1]), f"A renvoyé par {what}")
+        for key in required:
+            expect_shape(arrays[key], (m, dims[int(key[1:])]), f"cache['{key}']{label}")
+
+        expected_A, expected_cache = ref.forward_pass(X, parameters)
+        compare(A, expected_A, f"A renvoyé par {what}", diagnoses=_forward_mistakes(X, parameters))
+        for key in required:
+            layer = int(key[1:])
+            diagnoses = []
+            if key[0] == "A" and layer > 0:
+                before = f"{key} est mis en cache avant l'activation : A[l] = σ(Z[l]) (éq. 24)."
+                shifted = f"décalage d'indice : {key} doit être la sortie de la couche {layer}."
+                diagnoses += [(before, expected_cache[f"Z{layer}"]), (shifted, expected_cache[f"A{layer - 1}"])]
+            if key[0] == "Z":
+                after = f"{key} est mis en cache après l'activation : Z[l] est la pré-activation (éq. 23)."
+                diagnoses.append((after, expected_cache[f"A{layer}"]))
+            compare(arrays[key], expected_cache[key], f"cache['{key}']{label}", diagnoses=diagnoses)
+    return outcome
+
+
+@grader("forward_pass", points=3)
+def grade_forward_pass(g):
+    L, m = 3, int(g.rng.integers(5, 10))
+    dims, parameters, X = _random_network(g, L, m)
+    outcome = _check_forward(g, X, parameters, dims, "runs", f" (réseau {_vec(dims)})", return_args=True)
+    X_after, parameters_after = outcome.args_after
+    expect_untouched(X, X_after, "X")
+    expect_untouched(
+        parameters,
+        parameters_after,
+        "parameters",
+        "forward_pass ne doit pas modifier parameters (par exemple parameters['W1'] = parameters['W1'].T) : "
+        "travaillez sur des variables locales.",
+    )
+    # Other depths: one hidden layer with a single example (m = 1), and three.
+    for L_other, m_other in [(2, 1), (4, int(g.rng.integers(5, 10)))]:
+        dims_o, parameters_o, X_o = _random_network(g, L_other, m_other)
+        _check_forward(g, X_o, parameters_o, dims_o, "property", f" (réseau {_vec(dims_o)}, m = {m_other})")
+
+
+# --- backward_pass -------------------------------------------------------------
+
+# Mini-batch sizes: the missing 1/m shows as a factor m that no other mistake gives.
+BATCH_SIZES = (20, 41)
+# Step of the numerical gradient of the property check: central differences
+# (eq. 57) have error O(ε²) ≈ 1e-12 here, rounding ≈ 1e-16 / ε ≈ 1e-10.
+NUMERIC_EPSILON = 1e-6
+# Relative difference ‖num − ana‖ / (‖num‖ + ‖ana‖) accepted against the
+# numerical gradient: the chapter calls < 1e-7 correct; measured values with
+# this ε are ~1e-9, and every mistake of the bank gives > 1e-2.
+GRADIENT_CHECK_MAX = 1e-6
+# Pre-activations at least this far from ReLU's kink, so that θ ± ε never
+# crosses it during the numerical gradient.
+KINK_MARGIN = 1e-3
+
+
+def _backward_variant(Y, cache, parameters, derivative):
+    """The reference backward pass with ``derivative(Z, A)`` in place of ReLU'(Z)."""
+    m = Y.shape[0]
+    L = len(parameters) // 2
+    grads = {}
+    dZ = cache[f"A{L}"] - Y
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ.T @ cache[f"A{l - 1}"] / m
+        grads[f"db{l}"] = np.sum(dZ, axis=0, keepdims=True) / m
+        if l > 1:
+            dZ = (dZ @ parameters[f"W{l}"]) * derivative(cache[f"Z{l - 1}"], cache[f"A{l - 1}"])
+    return grads
+
+
+def _backward_mistakes(Y, cache, parameters):
+    variants = [
+        ("la dérivée de ReLU manque : δ[l-1] = (δ[l] W[l]) ⊙ ReLU'(Z[l-1]) (éq. 35).", lambda z, a: 1.0),
+        (
+            "les couches cachées utilisent ReLU : ReLU'(Z) = 𝕀[Z > 0] (§7.5), pas la dérivée de la sigmoïde.",
+            lambda z, a: ref.sigmoid_derivative(z),
+        ),
+        (
+            "les couches cachées utilisent ReLU : ReLU'(Z) = 𝕀[Z > 0] (§7.5), pas A(1 − A) (la dérivée de la sigmoïde).",
+            lambda z, a: a * (1 - a),
+        ),
+        ("vous multipliez par ReLU(Z[l-1]) au lieu de sa dérivée 𝕀[Z[l-1] > 0] (éq. 35).", lambda z, a: ref.relu(z)),
+    ]
+    return [(hint, _backward_variant(Y, cache, parameters, derivative=d)) for hint, d in variants]
+
+
+def _scale_diagnosis(got, expected, name, m):
+    """Fail with a named message when ``got`` is a multiple of ``expected``."""
+    e = np.asarray(expected, dtype=float).ravel()
+    gv = np.asarray(got, dtype=float).ravel()
+    denom = float(e @ e)
+    if denom == 0 or not np.all(np.isfinite(gv)):
+        return
+    k = float(gv @ e) / denom
+    if abs(k - 1) < 1e-3 or not close(gv, k * e, rtol=1e-4, atol=1e-9):
+        return
+    norms = f"attendu ‖{name}‖ = {fmt(np.linalg.norm(e))}, obtenu {fmt(np.linalg.norm(gv))}."
+    if abs(k + 1) < 1e-3:
+        raise Fail(
+            "values", f"backward_pass : {name} a le signe opposé du gradient ; {norms}", "δ[L] = ŷ − y (éq. 32), pas y − ŷ."
+        )
+    if abs(k - m) < 1e-3 * m:
+        raise Fail(
+            "values",
+            f"backward_pass : {name} est {m}× trop grand (m = {m}) ; {norms}",
+            "la moyenne sur le batch (1/m, éq. 38) manque-t-elle ?",
+        )
+    if abs(k * m - 1) < 1e-3:
+        raise Fail(
+            "values",
+            f"backward_pass : {name} est {m}× trop petit (m = {m}) ; {norms}",
+            "vous divisez par m deux fois ? Le facteur 1/m n'apparaît qu'une fois (éq. 38-39).",
+        )
+    size = f"{fmt(k)}× trop grand" if abs(k) > 1 else f"{fmt(1 / k)}× trop petit"
+    raise Fail("values", f"backward_pass : {name} est {size} (m = {m}) ; {norms}")
+
+
+_BACKWARD_MATMUL = (
+    "une multiplication matricielle a échoué : δ[l-1] = (δ[l] W[l]) ⊙ ReLU'(Z[l-1]) (éq. 35) utilise W[l], "
+    "le poids de la couche l (de forme (d_l, d_{l-1})), et dW[l] = (1/m) δ[l]ᵀ A[l-1] (éq. 38)."
+)
+_BACKWARD_KEY = (
+    "vérifiez les indices de couche : cache contient A0 … AL et Z1 … ZL, parameters W1 … WL ; "
+    "L = len(parameters) // 2."
+)
+
+
+def _grad_array(value, what):
+    """A gradient: an array, or a scalar (then reported by its shape, ())."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return np.asarray(value, dtype=float)
+    return as_array(value, what)
+
+
+def _check_backward(g, Y, cache, parameters, dims, stage, label, return_args=False):
+    """Run backward_pass and check type, shape and values; return the outcome and gradients."""
+    L = len(dims) - 1
+    m = Y.shape[0]
+    hints = [(r"mismatch|not aligned|shapes \(", _BACKWARD_MATMUL), (r"KeyError", _BACKWARD_KEY)]
+    outcome = call_with_hints(g, Y, cache, parameters, hints=hints, stage=stage, return_args=return_args)
+    what = f"backward_pass(y_true, cache, parameters){label}"
+    with stage_as(stage):
+        grads = as_dict(outcome.value, what)
+        required = [f"{k}{l}" for l in range(L, 0, -1) for k in ("dW", "db")]
+        missing = [k for k in required if k not in grads]
+        if missing:
+            raise Fail(
+                "shape",
+                f"{what} : clés manquantes : {', '.join(missing)} (attendu dW1 … dW{L} et db1 … db{L}).",
+                "un gradient par paramètre : dW{l} et db{l} pour chaque couche l = L, …, 1 (Listing 3).",
+            )
+        extra = sorted(set(grads) - set(required))
+        if extra and stage == "runs":
+            g.note(f"Remarque : grads contient aussi {', '.join(extra)} ; c'est accepté.")
+        arrays = {k: _grad_array(grads[k], f"grads['{k}']") for k in required}
+        for key in required:
+            l = int(key[2:])
+            arr = arrays[key]
+            hint = None
+            if key.startswith("dW"):
+                shape = (dims[l], dims[l - 1])
+                if arr.shape == shape[::-1]:
+                    hint = (
+                        f"dW{l} = (1/m) δ[{l}]ᵀ A[{l - 1}] (éq. 38) a la forme de W{l}, (d_{l}, d_{l - 1}) = {shape} : "
+                        f"A[{l - 1}]ᵀ δ[{l}] en est la transposée."
+                    )
+            else:
+                shape = (1, dims[l])
+                if arr.shape == (dims[l],):
+                    hint = (
+                        f"keepdims=True oublié ? db{l} a la forme de b{l}, (1, d_{l}) : "
+                        "np.sum(δ, axis=0, keepdims=True) (éq. 39)."
+                    )
+                elif arr.shape in [(m, 1), (m,), (1, m)]:
+                    hint = "la somme de l'éq. 39 porte sur les exemples (axis=0), pas sur les neurones."
+                elif arr.shape == ():
+                    hint = (
+                        f"db{l} est un vecteur (1, d_{l}) : la somme de l'éq. 39 porte sur axis=0 seulement, "
+                        "pas sur tout le tableau."
+                    )
+            expect_shape(arr, shape, f"grads['{key}']{label}", hint)
+
+        expected = ref.backward_pass(Y, cache, parameters)
+        mistakes = _backward_mistakes(Y, cache, parameters)
+        for key in required:
+            if close(arrays[key], expected[key]):
+                continue
+            _scale_diagnosis(arrays[key], expected[key], key, m)
+            compare(
+                arrays[key],
+                expected[key],
+                f"backward_pass : {key}{label}",
+                diagnoses=[(hint, grads_v[key]) for hint, grads_v in mistakes],
+            )
+    return outcome, arrays
+
+
+def _numeric_grads(X, Y, parameters):
+    """Central differences (eq. 57) of the reference loss, parameter by parameter."""
+    grads = {}
+    for name, theta in parameters.items():
+        theta = theta.copy()
+        params = dict(parameters)
+        params[name] = theta
+        grad = np.zeros_like(theta)
+        for idx in np.ndindex(theta.shape):
+            old = theta[idx]
+            theta[idx] = old + NUMERIC_EPSILON
+            plus = categorical_cross_entropy(ref.forward_pass(X, params)[0], Y)
+            theta[idx] = old - NUMERIC_EPSILON
+            minus = categorical_cross_entropy(ref.forward_pass(X, params)[0], Y)
+            theta[idx] = old
+            grad[idx] = (plus - minus) / (2 * NUMERIC_EPSILON)
+        grads[f"d{name}"] = grad
+    return grads
+
+
+def _labels(g, m, K):
+    return np.eye(K)[g.rng.integers(0, K, m)]
+
+
+@grader("backward_pass", points=4)
+def grade_backward_pass(g):
+    L, m = 3, int(g.rng.integers(*BATCH_SIZES))
+    dims, parameters, X = _random_network(g, L, m)
+    Y = _labels(g, m, dims[-1])
+    _, cache = ref.forward_pass(X, parameters)
+    outcome, _ = _check_backward(g, Y, cache, parameters, dims, "runs", "", return_args=True)
+    Y_after, cache_after, parameters_after = outcome.args_after
+    expect_untouched(Y, Y_after, "y_true")
+    expect_untouched(
+        cache,
+        cache_after,
+        "cache",
+        f"backward_pass ne doit pas modifier le cache : dZ = cache['A{L}'] - y_true crée un nouveau tableau, "
+        "mais dZ -= …, dZ *= … ou np.maximum(…, out=…) sur un tableau du cache le modifient.",
+    )
+    expect_untouched(parameters, parameters_after, "parameters")
+
+    # A small network against the numerical gradient of the loss (eq. 57).
+    dims_s, parameters_s, X_s = _random_network(g, 2, 4, kink_margin=KINK_MARGIN)
+    _, cache_s = ref.forward_pass(X_s, parameters_s)
+    Y_s = _labels(g, 4, dims_s[-1])
+    label = f" (réseau {_vec(dims_s)}, m = 4)"
+    _, got = _check_backward(g, Y_s, cache_s, parameters_s, dims_s, "property", label)
+    numeric = _numeric_grads(X_s, Y_s, parameters_s)
+    for key, num in numeric.items():
+        ana = got[key]
+        diff = float(np.linalg.norm(num - ana) / (np.linalg.norm(num) + np.linalg.norm(ana)))
+        if not diff < GRADIENT_CHECK_MAX:
+            raise Fail(
+                "property",
+                f"backward_pass{label} : {key} diffère du gradient numérique (éq. 57) ; "
+                f"‖num − ana‖ / (‖num‖ + ‖ana‖) = {fmt(diff)}, attendu < {fmt(GRADIENT_CHECK_MAX)}.",
+            )
+    # A deeper network with a single example.
+    dims_d, parameters_d, X_d = _random_network(g, 4, 1)
+    _, cache_d = ref.forward_pass(X_d, parameters_d)
+    label = f" (réseau {_vec(dims_d)}, m = 1)"
+    _check_backward(g, _labels(g, 1, dims_d[-1]), cache_d, parameters_d, dims_d, "property", label)

@@ -1,0 +1,12 @@
+import numpy as np
+
+
+def numerical_gradient(f, theta, epsilon=1e-7):
+    grad = np.empty(theta.shape)
+    for idx in np.ndindex(*theta.shape):
+        plus = theta.copy()
+        minus = theta.copy()
+        plus[idx] += epsilon
+        minus[idx] -= epsilon
+        grad[idx] = (f(plus) - f(minus)) / 2 / epsilon
+    return grad

@@ -1,0 +1,14 @@
+# feedback: n'est pas restauré
+import numpy as np
+
+
+def numerical_gradient(f, theta, epsilon=1e-7):
+    grad = np.zeros(theta.shape)
+    for idx in np.ndindex(theta.shape):
+        old = theta[idx]
+        theta[idx] = old + epsilon
+        loss_plus = f(theta)
+        theta[idx] = old - epsilon
+        loss_minus = f(theta)
+        grad[idx] = (loss_plus - loss_minus) / (2 * epsilon)
+    return grad

