@@ -1,0 +1,267 @@
+"""Activation functions and their derivatives (chapter 06, §3 and §7.5).
+
+``ACTIVATIONS`` and ``DERIVATIVES`` map a name to its function, so model code
+looks an activation up instead of branching on strings.
+"""
+
+import numpy as np
+
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "swish",
+    "softmax",
+    "sigmoid_derivative",
+    "tanh_derivative",
+    "relu_derivative",
+    "leaky_relu_derivative",
+    "elu_derivative",
+    "swish_derivative",
+    "ACTIVATIONS",
+    "DERIVATIVES",
+]
+
+
+def sigmoid(z):
+    """Logistic sigmoid σ(z) = 1 / (1 + e^{-z}) (eq. 3), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape, float64, values in [0, 1].
+
+    Notes
+    -----
+    Computed as exp(-log(1 + e^{-z})) with ``np.logaddexp``, which never
+    overflows: σ(-800) is 0.0 and σ(800) is 1.0, without a warning.
+    """
+    z = np.asarray(z, dtype=float)
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def tanh(z):
+    """Hyperbolic tangent (eq. 4), elementwise, values in [-1, 1].
+
+    Parameters
+    ----------
+    z : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    return np.tanh(np.asarray(z, dtype=float))
+
+
+def relu(z):
+    """ReLU(z) = max(0, z) (eq. 5), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    return np.maximum(0.0, np.asarray(z, dtype=float))
+
+
+def leaky_relu(z, alpha=0.01):
+    """Leaky ReLU: z if z > 0, else αz (eq. 6), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+    alpha : float
+        Slope for z <= 0.
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, alpha * z)
+
+
+def elu(z, alpha=1.0):
+    """ELU: z if z > 0, else α(e^z - 1) (eq. 7), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+    alpha : float
+        Saturation value -α for z → -∞.
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    z = np.asarray(z, dtype=float)
+    # expm1 on min(z, 0) so the unused branch never overflows for large z.
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+
+
+def swish(z):
+    """Swish / SiLU: z·σ(z) (eq. 8), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    z = np.asarray(z, dtype=float)
+    return z * sigmoid(z)
+
+
+def softmax(Z):
+    """Softmax over the last axis (eq. 9).
+
+    Parameters
+    ----------
+    Z : array_like of shape (..., K)
+        Scores; for a batch, (m, K) with one row per example.
+
+    Returns
+    -------
+    ndarray of the same shape, float64; each slice along the last axis sums
+    to 1.
+
+    Notes
+    -----
+    The row maximum is subtracted before ``exp``. Softmax is unchanged by a
+    constant shift, and the largest exponent becomes e^0 = 1, so scores of
+    1000 do not overflow.
+    """
+    Z = np.asarray(Z, dtype=float)
+    expZ = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
+    return expZ / np.sum(expZ, axis=-1, keepdims=True)
+
+
+def sigmoid_derivative(z):
+    """σ'(z) = σ(z)(1 - σ(z)) (§3.1, §7.5), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+        Pre-activations (not σ(z)).
+
+    Returns
+    -------
+    ndarray of the same shape, float64, values in [0, 1/4].
+    """
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh_derivative(z):
+    """tanh'(z) = 1 - tanh²(z) (§3.2, §7.5), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray of the same shape, float64, values in [0, 1].
+    """
+    return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2
+
+
+def relu_derivative(z):
+    """ReLU'(z) = 1 where z > 0, else 0 (§3.3, §7.5), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray of the same shape, float64 of 0.0 and 1.0.
+
+    Notes
+    -----
+    ReLU is not differentiable at 0; like the chapter (𝕀[z > 0]) we take 0
+    there.
+    """
+    return (np.asarray(z) > 0).astype(float)
+
+
+def leaky_relu_derivative(z, alpha=0.01):
+    """Leaky ReLU'(z) = 1 if z > 0, else α (§7.5), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+        Pre-activations.
+    alpha : float
+        Slope for z <= 0.
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    return np.where(np.asarray(z) > 0, 1.0, float(alpha))
+
+
+def elu_derivative(z, alpha=1.0):
+    """ELU'(z) = 1 if z > 0, else αe^z, elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+    alpha : float
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+
+
+def swish_derivative(z):
+    """Swish'(z) = σ(z) + zσ(z)(1 - σ(z)), elementwise.
+
+    Parameters
+    ----------
+    z : array_like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    z = np.asarray(z, dtype=float)
+    s = sigmoid(z)
+    return s + z * s * (1.0 - s)
+
+
+ACTIVATIONS = {
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "swish": swish,
+    "softmax": softmax,
+}
+
+DERIVATIVES = {
+    "sigmoid": sigmoid_derivative,
+    "tanh": tanh_derivative,
+    "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+    "elu": elu_derivative,
+    "swish": swish_derivative,
+}
