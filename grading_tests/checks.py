@@ -25,6 +25,7 @@ __all__ = [
     "expect_finite",
     "compare",
     "close",
+    "scale_factor",
     "expect_untouched",
     "fmt",
     "fmt_shape",
@@ -183,18 +184,32 @@ def close(got, expected, rtol=RTOL, atol=ATOL):
         return bool(np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)))
 
 
-def _scale_hint(got, expected):
-    """Recognise a result that is a constant multiple of the right one."""
+def scale_factor(got, expected):
+    """The k such that ``got`` is k·``expected``, or None when it is not a multiple.
+
+    0.0 means ``got`` is zero everywhere; 1.0 is never returned (that is
+    closeness, which ``compare`` checks first).
+    """
     g, e = np.asarray(got, dtype=float).ravel(), np.asarray(expected, dtype=float).ravel()
     denom = float(e @ e)
-    if denom == 0 or not np.all(np.isfinite(g)):
+    if denom == 0 or g.shape != e.shape or not np.all(np.isfinite(g)):
         return None
-    k = float(g @ e) / denom
     if not np.any(g):
-        return "le résultat est nul partout."
+        return 0.0
+    k = float(g @ e) / denom
     if abs(k - 1) < 1e-3 or not close(g, k * e, rtol=1e-4, atol=1e-9):
         return None
-    if k < 0 and abs(k + 1) < 1e-3:
+    return k
+
+
+def _scale_hint(got, expected):
+    """Recognise a result that is a constant multiple of the right one."""
+    k = scale_factor(got, expected)
+    if k is None:
+        return None
+    if k == 0:
+        return "le résultat est nul partout."
+    if abs(k + 1) < 1e-3:
         return "le signe est inversé."
     if abs(k) > 1:
         return f"le résultat est {fmt(k)}× trop grand."

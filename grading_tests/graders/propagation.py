@@ -15,7 +15,18 @@ import numpy as np
 import reference_impl as ref
 from reference_impl.losses import categorical_cross_entropy
 
-from ..checks import as_array, as_dict, as_tuple, close, compare, expect_finite, expect_shape, expect_untouched, fmt
+from ..checks import (
+    as_array,
+    as_dict,
+    as_tuple,
+    close,
+    compare,
+    expect_finite,
+    expect_shape,
+    expect_untouched,
+    fmt,
+    scale_factor,
+)
 from ..framework import Fail, grader
 
 # --- shared helpers ------------------------------------------------------------
@@ -375,15 +386,12 @@ def _backward_mistakes(Y, cache, parameters):
 
 def _scale_diagnosis(got, expected, name, m):
     """Fail with a named message when ``got`` is a multiple of ``expected``."""
-    e = np.asarray(expected, dtype=float).ravel()
-    gv = np.asarray(got, dtype=float).ravel()
-    denom = float(e @ e)
-    if denom == 0 or not np.all(np.isfinite(gv)):
+    k = scale_factor(got, expected)
+    if k is None:
         return
-    k = float(gv @ e) / denom
-    if abs(k - 1) < 1e-3 or not close(gv, k * e, rtol=1e-4, atol=1e-9):
-        return
-    norms = f"attendu ‖{name}‖ = {fmt(np.linalg.norm(e))}, obtenu {fmt(np.linalg.norm(gv))}."
+    norms = f"attendu ‖{name}‖ = {fmt(np.linalg.norm(expected))}, obtenu {fmt(np.linalg.norm(got))}."
+    if k == 0:
+        raise Fail("values", f"backward_pass : {name} est nul partout ; {norms}")
     if abs(k + 1) < 1e-3:
         raise Fail(
             "values", f"backward_pass : {name} a le signe opposé du gradient ; {norms}", "δ[L] = ŷ − y (éq. 32), pas y − ŷ."
