@@ -8,3 +8,4 @@ from . import regularization  # noqa: F401
 from . import optimizers  # noqa: F401
 from . import gradient_check  # noqa: F401
 from . import digits  # noqa: F401
+from . import questions  # noqa: F401
