@@ -1,0 +1,128 @@
+"""nbgrader configuration of the course. Run every nbgrader command from this folder.
+
+Grades come from the course's graders, run out of the student's kernel
+(``grading_tests/nbgrader_plugin.py``); the kernel itself is confined
+(``grading_tests/kernel/``). See ``docs/instructor.md``.
+"""
+
+import re
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+ROOT = Path(__file__).resolve().parent
+PLUGIN = "grading_tests.nbgrader_plugin."
+
+c.CourseDirectory.course_id = "rn-fondamentaux-ch06"
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+
+
+# --- files: what reaches the release, and what of a submission reaches the kernel
+def python_files_except(allowed):
+    """Globs matching every ``*.py`` file name except those in ``allowed``.
+
+    nbgrader applies ``CourseDirectory.ignore`` both to the files a student
+    hands in and to the course's own files (source -> release -> autograded),
+    so a plain ``*.py`` would also drop ``outils_cours.py``. These globs spell
+    out "any other name": along the letters of the allowed names, a different
+    next letter, a shorter name, or a longer one.
+    """
+    stems = sorted(Path(name).stem for name in allowed)
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", s) for s in stems), stems
+    patterns = []
+    prefixes = sorted({""} | {s[:i] for s in stems for i in range(len(s) + 1)})
+    for prefix in prefixes:
+        following = sorted({s[len(prefix)] for s in stems if len(s) > len(prefix) and s.startswith(prefix)})
+        if following:
+            patterns.append(f"{prefix}[!{''.join(following)}]*.py")
+        else:
+            patterns.append(f"{prefix}?*.py")
+        if prefix and prefix not in stems:
+            patterns.append(f"{prefix}.py")
+    return patterns
+
+
+# The course's own modules, shipped beside the notebooks (source/<devoir>/*.py).
+COURSE_MODULES = sorted({p.name for p in ROOT.glob("source/*/*.py")})
+
+c.CourseDirectory.ignore = [
+    # nbgrader's defaults
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    # A submission never brings code of its own next to the notebooks: no
+    # copy of the graders or the reference, no module shadowing numpy or the
+    # course's helpers, no compiled extension, no hidden file.
+    "grading_tests",
+    "reference_impl",
+    ".*",
+    "*.so",
+    "*.pyd",
+    "*.pth",
+    "*.zip",
+    "*.egg",
+    *python_files_except(COURSE_MODULES),
+]
+
+# --- generate_assignment ---------------------------------------------------------
+c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+c.GenerateAssignment.preprocessors = [
+    PLUGIN + "CheckGradedCells",  # every test_<name> cell has a grader worth its points
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# --- autograde -------------------------------------------------------------------------
+c.Autograde.exporter_class = PLUGIN + "TolerantNotebookExporter"
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",  # locked cells back to their released source
+    PLUGIN + "SanitizeSubmission",  # unknown ids dropped, deleted graded cells put back
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    PLUGIN + "ConfinedExecute",  # course kernel; survives a dead or hung kernel
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    PLUGIN + "TrustedGrades",  # test_<name> cells: the graders' score, never the kernel's
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Execute.timeout = 60  # seconds per cell; the notebooks' own cells take a few at most
+c.Execute.startup_timeout = 60
+c.Execute.iopub_timeout = 5
+c.ConfinedExecute.max_restarts = 3
+c.LimitOutput.max_lines = 300
+c.LimitOutput.max_traceback = 60
+c.TrustedGrades.seed = None  # a fresh seed per student and run, printed in the feedback
+
+# --- validate -----------------------------------------------------------------------
+# Every locked code cell counts, not only the graded ones: the graded cells hold
+# no code (the graders run outside), so the visible checks are what fails on a stub.
+c.Validator.validate_all = True
+
+# --- generate_feedback -----------------------------------------------------------------
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    # Hidden-test source and mark schemes stay with the teachers (nbgrader's
+    # ClearHiddenTests/ClearMarkScheme, minus their failure on stray markers).
+    PLUGIN + "FeedbackHygiene",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
