@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m grading_tests.demo
+	$(BIN)/python -m grading_tests.course demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,220 @@
+"""The instructor's cycle on the course's nbgrader folder, as one command.
+
+Run from the course root (the folder holding ``nbgrader_config.py``)::
+
+    python -m grading_tests.course demo          # the whole cycle on the demo class
+    python -m grading_tests.course release       # regenerate release/ only
+    python -m grading_tests.course submissions   # rebuild the demo submissions in submitted/
+
+``demo`` does, on the embedded SQLite gradebook (``gradebook.db``):
+
+1. release: ``nbgrader generate_assignment 06_reseaux_de_neurones --force``;
+2. collect: the submissions are already where ``nbgrader collect`` (or
+   ``zip_collect``) puts them, ``submitted/<élève>/06_reseaux_de_neurones/``
+   with a ``timestamp.txt``; the students are registered in the gradebook;
+3. autograde, all students in one process:
+   ``nbgrader autograde 06_reseaux_de_neurones --force``;
+4. feedback: ``nbgrader generate_feedback 06_reseaux_de_neurones --force``;
+5. export: ``nbgrader export`` writes ``grades.csv``;
+6. prints the score table (student × notebook, total, answers left to grade by hand).
+
+Its outputs (``gradebook.db``, ``autograded/<élève>/``, ``feedback/``,
+``grades.csv``) are rebuilt from scratch; it refuses to touch a gradebook that
+holds students outside the demo class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .demo_class import ASSIGNMENT, STUDENTS, build_demo_class
+
+__all__ = ["nbgrader", "generate_release", "run_demo", "score_table", "main"]
+
+
+def _env():
+    env = dict(os.environ)
+    # nbgrader runs `alembic` from PATH when it creates a gradebook.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def nbgrader(root, *args, check=True, quiet=True):
+    """Run one nbgrader command in the course root; return (returncode, log, seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), *args],
+        cwd=root,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    if not quiet:
+        sys.stdout.write(proc.stdout)
+    if check and proc.returncode != 0:
+        sys.stdout.write(proc.stdout[-6000:])
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode})")
+    return proc.returncode, proc.stdout, elapsed
+
+
+def generate_release(root, scratch_db=False):
+    """``nbgrader generate_assignment`` into release/; seconds taken.
+
+    With ``scratch_db`` the gradebook written on the way is a throwaway one:
+    regenerating the release never touches (nor fails on) the class's
+    ``gradebook.db``.
+    """
+    args = ["generate_assignment", ASSIGNMENT, "--force"]
+    if not scratch_db:
+        return nbgrader(root, *args)[2]
+    with tempfile.TemporaryDirectory(prefix="rn-release-") as folder:
+        return nbgrader(root, *args, f"--CourseDirectory.db_url=sqlite:///{folder}/release.db")[2]
+
+
+def _gradebook(root):
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}", course_id="rn-fondamentaux-ch06")
+
+
+def _reset(root, students):
+    """Remove the outputs of a previous demo run (never another class's gradebook)."""
+    db = root / "gradebook.db"
+    if db.exists():
+        with _gradebook(root) as gb:
+            strangers = sorted(s.id for s in gb.students if s.id not in STUDENTS)
+        if strangers:
+            raise SystemExit(
+                f"gradebook.db holds other students ({', '.join(strangers[:5])}…): the demo does not touch it. "
+                "Move it aside, or run the demo in a copy of the course."
+            )
+        db.unlink()
+    for student in students:
+        shutil.rmtree(root / "autograded" / student, ignore_errors=True)
+        shutil.rmtree(root / "feedback" / student, ignore_errors=True)
+    (root / "grades.csv").unlink(missing_ok=True)
+
+
+def register_students(root, students):
+    with _gradebook(root) as gb:
+        for student in students:
+            first, last = STUDENTS.get(student, (None, None))
+            gb.update_or_create_student(student, first_name=first, last_name=last)
+
+
+def collected_students(root):
+    """Students with a submission in submitted/ (what `nbgrader collect` leaves there)."""
+    folder = root / "submitted"
+    return sorted(p.parent.name for p in folder.glob(f"*/{ASSIGNMENT}") if p.is_dir())
+
+
+def score_table(root):
+    """Rows (student, {notebook: (score, max)}, total, max, answers to grade by hand)."""
+    from nbgrader.api import MissingEntry
+
+    rows = []
+    with _gradebook(root) as gb:
+        assignment = gb.find_assignment(ASSIGNMENT)
+        notebooks = sorted(nb.name for nb in assignment.notebooks)
+        for student in sorted(s.id for s in gb.students):
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student)
+            except MissingEntry:  # registered, never submitted
+                continue
+            cells = {nb.name: (nb.score, nb.max_score) for nb in submission.notebooks}
+            # answers worth points left to grade by hand (0-point tasks, such as
+            # the mark-scheme cells, are not counted)
+            manual = sum(1 for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score > 0)
+            rows.append((student, cells, submission.score, submission.max_score, manual))
+    return notebooks, rows
+
+
+def format_score_table(notebooks, rows):
+    short = [n.split("_", 2)[1] if n.count("_") >= 2 else n for n in notebooks]
+    header = f"{'élève':<16}" + "".join(f"{s:>12}" for s in short) + f"{'total':>14}{'à corriger':>12}"
+    lines = [header, "-" * len(header)]
+    for student, cells, score, max_score, manual in rows:
+        line = f"{student:<16}"
+        for name in notebooks:
+            got, out_of = cells.get(name, (0.0, 0.0))
+            line += f"{got:>7g}/{out_of:<4g}"
+        line += f"{score:>8g}/{max_score:<5g}{manual:>12}"
+        lines.append(line)
+    lines.append("")
+    lines.append("Colonnes : notebooks 06_1 … 06_5 (points notés / points du notebook, réponses rédigées comprises) ;")
+    lines.append("« à corriger » : réponses rédigées qui attendent une note à la main (formgrader).")
+    return "\n".join(lines)
+
+
+def run_demo(root, seed=None, timeout=None, rebuild_submissions=False):
+    root = Path(root).resolve()
+    if not (root / "nbgrader_config.py").exists():
+        raise SystemExit(f"{root} is not the course root (no nbgrader_config.py)")
+    times = {}
+    print(f"== 1. release : nbgrader generate_assignment {ASSIGNMENT} --force")
+    strangers = [s for s in collected_students(root) if s not in STUDENTS]
+    if strangers:
+        raise SystemExit(f"submitted/ holds students outside the demo class ({', '.join(strangers[:5])}): run the demo in a copy.")
+    _reset(root, sorted(STUDENTS))
+    times["release"] = generate_release(root)
+    if rebuild_submissions or not collected_students(root):
+        build_demo_class(root)
+    students = collected_students(root)
+    print(f"== 2. collect : {len(students)} soumission(s) dans submitted/ : {', '.join(students)}")
+    register_students(root, students)
+    print(f"== 3. autograde : nbgrader autograde {ASSIGNMENT} --force (tous les élèves, un seul processus)")
+    extra = []
+    if seed is not None:
+        extra.append(f"--TrustedGrades.seed={int(seed)}")
+    if timeout is not None:
+        extra.append(f"--Execute.timeout={int(timeout)}")
+    code, log, times["autograde"] = nbgrader(root, "autograde", ASSIGNMENT, "--force", *extra, check=False)
+    if code != 0:
+        sys.stdout.write(log[-6000:])
+        raise RuntimeError("nbgrader autograde reported a failed submission (see the log above)")
+    print(f"== 4. feedback : nbgrader generate_feedback {ASSIGNMENT} --force")
+    _, _, times["feedback"] = nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+    print("== 5. export : nbgrader export -> grades.csv")
+    _, _, times["export"] = nbgrader(root, "export")
+    print("== 6. notes")
+    notebooks, rows = score_table(root)
+    print(format_score_table(notebooks, rows))
+    print()
+    print("Durées : " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
+    return times
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grading_tests.course", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="release, collect, autograde, feedback, export, score table")
+    demo.add_argument("--seed", type=int, default=None, help="seed of the graders' random inputs (default: a new one per student)")
+    demo.add_argument("--timeout", type=int, default=None, help="seconds per notebook cell in the kernel")
+    demo.add_argument("--rebuild-submissions", action="store_true", help="rebuild submitted/ from source/ and release/ first")
+    sub.add_parser("release", help="nbgrader generate_assignment into release/")
+    sub.add_parser("submissions", help="rebuild the demo submissions in submitted/")
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    if args.command == "demo":
+        run_demo(root, seed=args.seed, timeout=args.timeout, rebuild_submissions=args.rebuild_submissions)
+    elif args.command == "release":
+        print(f"release/{ASSIGNMENT} regenerated in {generate_release(root, scratch_db=True):.1f} s")
+    elif args.command == "submissions":
+        for student, folder in build_demo_class(root).items():
+            print(f"{student}: {folder.relative_to(root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
