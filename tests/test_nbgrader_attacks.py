@@ -7,6 +7,7 @@ Each must end up in the gradebook with exactly what it honestly earned (see
 with the gradebook intact.
 """
 
+import copy
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,7 +203,10 @@ def test_warning_on_stderr_costs_nothing(run):
 
 
 def test_stock_nbgrader_would_have_been_fooled(tmp_path):
-    """Why the plugin exists: nbgrader's own grading on the untouched release."""
+    """Why the plug-in exists: nbgrader's own grading, on the untouched release
+    (the graded cells rerun the visible checks, so stubs score 0) and on the
+    same release with one added cell that replaces the visible checks by
+    functions that accept anything (full marks on every function)."""
     root = harness.copy_course(tmp_path)
     stock = root / "nbgrader_config.py"
     stock.write_text(
@@ -214,12 +218,27 @@ def test_stock_nbgrader_would_have_been_fooled(tmp_path):
     L = attacks.layout(root / "release" / ASSIGNMENT, root / "source" / ASSIGNMENT)
     from grading_tests import demo_class as dc
 
+    silenced = nbformat.from_dict(copy.deepcopy(L.release[L.target_nb]))
+    setup = next(i for i, c in enumerate(silenced.cells) if "from verifications import" in c.source)
+    silenced.cells.insert(
+        setup + 1,
+        nbformat.v4.new_code_cell(
+            "import verifications\n"
+            "for _nom in dir(verifications):\n"
+            "    if _nom.startswith('verifier_'):\n"
+            "        globals()[_nom] = lambda *args, **kwargs: None"
+        ),
+    )
     dc.write_submission(root / "submitted" / "vierge" / ASSIGNMENT, {L.target_nb: L.release[L.target_nb]})
+    dc.write_submission(root / "submitted" / "silencieux" / ASSIGNMENT, {L.target_nb: silenced})
     harness.nbgrader(root, "autograde", ASSIGNMENT, "--force")
-    cells = harness.grades(root)["vierge"][Path(L.target_nb).stem]
-    tests = {k: v[0] for k, v in cells.items() if k.startswith("test_")}
-    # Test cells that print nothing earn full credit in nbgrader, blank answers or not.
-    assert tests and all(score > 0 for score in tests.values()), tests
+    grades = harness.grades(root)
+    stem = Path(L.target_nb).stem
+    functions = {f"test_{name}" for name, spec in _registry().items() if spec.kind == "function"}
+    blank = {k: v[0] for k, v in grades["vierge"][stem].items() if k in functions}
+    faked = {k: v[0] for k, v in grades["silencieux"][stem].items() if k in functions}
+    assert blank and all(score == 0 for score in blank.values()), blank
+    assert faked and all(score > 0 for score in faked.values()), faked
 
 
 # --- a graded cell without a grader never falls back to in-kernel grading ------------------

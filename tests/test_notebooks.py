@@ -141,12 +141,18 @@ def test_graded_code_cells_match_registered_graders():
     assert len(seen) == len(set(seen))
 
 
-def test_graded_test_cells_hold_no_test_code():
+def test_graded_test_cells_hold_only_the_visible_check():
+    """The score comes from the graders; the cell itself only reruns the visible
+    check, so that Validate (and nbgrader without the course's plug-in) fails
+    on a stub instead of passing an empty cell."""
     for name in CONTENTS:
         for cell in _cells(name, grade=True):
             if cell.cell_type == "code":
                 source = cell.source
-                assert all(line.startswith("#") for line in source.splitlines() if line.strip()), source
+                code = [line for line in source.splitlines() if line.strip() and not line.startswith("#")]
+                target = _meta(cell)["grade_id"][len("test_"):]
+                expected = f"verifier_{target}(" if GRADERS[target].kind == "function" else f'verifier_reponse("{target}", {target})'
+                assert len(code) == 1 and code[0].startswith(expected), source
                 assert "grading_tests" not in source and "reference_impl" not in source
                 assert "HIDDEN TESTS" not in source
 

@@ -82,6 +82,13 @@ def _ok(nom, message):
     print(f"✓ {nom} : {message}")
 
 
+def verifier_reponse(nom, valeur):
+    """Une question calculée attend un nombre : sa justesse n'est vérifiée qu'à la notation."""
+    if isinstance(valeur, (bool, np.bool_)) or not isinstance(valeur, (int, float, np.integer, np.floating)):
+        _echec(nom, f"attendu un nombre, obtenu {type(valeur).__name__}.")
+    _ok(nom, "réponse enregistrée ; sa justesse sera vérifiée à la notation.")
+
+
 def _tableau(nom, valeur, quoi):
     if not isinstance(valeur, np.ndarray):
         _echec(nom, f"{quoi} : attendu un numpy.ndarray, obtenu {type(valeur).__name__}.",
