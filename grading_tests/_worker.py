@@ -5,10 +5,10 @@ so that neither the course root nor ``site`` hooks are on ``sys.path``; it must
 therefore import nothing from ``grading_tests``. Before any student code runs
 it:
 
-- confines itself with Landlock: it can read only the Python installation and
-  the directories of the libraries it needs, write only its own scratch
-  directory, open no TCP connection, and send no signal to a process outside
-  its sandbox;
+- confines itself with Landlock (``_landlock.py``, loaded by path): it can
+  read only the Python installation and the directories of the libraries it
+  needs, write only its own scratch directory, open no TCP connection, and
+  send no signal to a process outside its sandbox;
 - installs an audit hook, which cannot be removed, that refuses to import the
   course's reference or graders or a ready-made neural network, to start
   processes, and to load C libraries through ctypes.
@@ -17,7 +17,6 @@ Everything it sends back is data: JSON plus ``.npy`` blobs written without
 pickle. The parent decodes and checks it; nothing here can set a score.
 """
 
-import ctypes
 import io
 import json
 import linecache
@@ -28,110 +27,15 @@ import time
 import traceback
 import warnings
 
-# --- Landlock (see Documentation/userspace-api/landlock.rst) ---------------
+def _load_landlock():
+    """``_landlock.py`` beside this file, loaded by path: the package is off limits."""
+    import importlib.util
 
-_SYS_LANDLOCK_CREATE_RULESET = 444
-_SYS_LANDLOCK_ADD_RULE = 445
-_SYS_LANDLOCK_RESTRICT_SELF = 446
-_LANDLOCK_CREATE_RULESET_VERSION = 1
-_LANDLOCK_RULE_PATH_BENEATH = 1
-_PR_SET_NO_NEW_PRIVS = 38
-
-_FS_EXECUTE = 1 << 0
-_FS_WRITE_FILE = 1 << 1
-_FS_READ_FILE = 1 << 2
-_FS_READ_DIR = 1 << 3
-_FS_REMOVE_DIR = 1 << 4
-_FS_REMOVE_FILE = 1 << 5
-_FS_MAKE_CHAR = 1 << 6
-_FS_MAKE_DIR = 1 << 7
-_FS_MAKE_REG = 1 << 8
-_FS_MAKE_SOCK = 1 << 9
-_FS_MAKE_FIFO = 1 << 10
-_FS_MAKE_BLOCK = 1 << 11
-_FS_MAKE_SYM = 1 << 12
-_FS_REFER = 1 << 13  # ABI 2
-_FS_TRUNCATE = 1 << 14  # ABI 3
-_FS_IOCTL_DEV = 1 << 15  # ABI 5
-_NET_BIND_TCP = 1 << 0  # ABI 4
-_NET_CONNECT_TCP = 1 << 1
-_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
-_SCOPE_SIGNAL = 1 << 1
-
-_FS_READ = _FS_READ_FILE | _FS_READ_DIR
-_FS_WRITE_ABI1 = (
-    _FS_WRITE_FILE
-    | _FS_REMOVE_DIR
-    | _FS_REMOVE_FILE
-    | _FS_MAKE_CHAR
-    | _FS_MAKE_DIR
-    | _FS_MAKE_REG
-    | _FS_MAKE_SOCK
-    | _FS_MAKE_FIFO
-    | _FS_MAKE_BLOCK
-    | _FS_MAKE_SYM
-)
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [
-        ("handled_access_fs", ctypes.c_uint64),
-        ("handled_access_net", ctypes.c_uint64),
-        ("scoped", ctypes.c_uint64),
-    ]
-
-
-class _PathBeneathAttr(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-def _landlock(read_paths, write_paths):
-    """Restrict this process to the given paths; return the ABI used (0: none)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    abi = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), _LANDLOCK_CREATE_RULESET_VERSION)
-    if abi < 1:
-        return 0
-    fs_all = _FS_EXECUTE | _FS_READ | _FS_WRITE_ABI1
-    if abi >= 2:
-        fs_all |= _FS_REFER
-    if abi >= 3:
-        fs_all |= _FS_TRUNCATE
-    if abi >= 5:
-        fs_all |= _FS_IOCTL_DEV
-    attr = _RulesetAttr(fs_all, 0, 0)
-    size = 8  # ABI 1-3 know only handled_access_fs
-    if abi >= 4:
-        attr.handled_access_net = _NET_BIND_TCP | _NET_CONNECT_TCP
-        size = 16
-    if abi >= 6:
-        attr.scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
-        size = 24
-    ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-    if ruleset < 0:
-        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
-    file_rights = _FS_READ_FILE | _FS_EXECUTE | _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
-    for paths, rights in ((read_paths, _FS_READ | _FS_EXECUTE), (write_paths, fs_all)):
-        for path in paths:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            allowed = rights
-            if not os.path.isdir(path):
-                allowed &= file_rights
-            rule = _PathBeneathAttr(allowed, fd)
-            res = libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
-            os.close(fd)
-            if res < 0:
-                raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
-    if libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
-        raise OSError(ctypes.get_errno(), "landlock_restrict_self")
-    os.close(ruleset)
-    return abi
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_landlock.py")
+    spec = importlib.util.spec_from_file_location("_landlock", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # --- the audit hook ----------------------------------------------------------
@@ -417,7 +321,7 @@ def main():
 
     guard = _Guard(config["forbidden_modules"])
     sys.addaudithook(guard)
-    abi = _landlock(config["read_paths"], [config["workdir"], "/dev/null"])
+    abi = _load_landlock().restrict(config["read_paths"], [config["workdir"], "/dev/null"])
 
     request, blobs = _read_message(in_fd)
     cells = request["cells"]

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _landlock
+
 __all__ = ["Sandbox", "Outcome", "Unsupported", "TestFunction", "FORBIDDEN_MODULES"]
 
 WORKER = Path(__file__).with_name("_worker.py")
@@ -199,38 +201,11 @@ def _python_paths():
     return paths
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 def _readable_roots():
-    """Directories the worker may read: Python, its libraries, system libraries.
-
-    A root that holds one of the course's packages (say, a site-packages with a
-    non-editable install) is replaced by its other children, since Landlock
-    can only grant access to whole hierarchies.
-    """
+    """Directories the worker may read: Python, its libraries, system libraries,
+    minus the course's own packages (see ``_landlock.prune``)."""
     roots = {sys.base_prefix, sys.prefix, *_python_paths(), "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo"}
-    granted = []
-
-    def grant(path: Path):
-        if any(_inside(pkg, path) for pkg in COURSE_PACKAGES):
-            if path.is_dir():
-                for child in sorted(path.iterdir()):
-                    if not any(_inside(child, pkg) for pkg in COURSE_PACKAGES):
-                        grant(child)
-            return
-        granted.append(str(path))
-
-    for root in sorted(roots):
-        path = Path(root)
-        if path.exists():
-            grant(path.resolve())
-    return granted
+    return _landlock.prune(roots, [str(p) for p in COURSE_PACKAGES])
 
 
 def _limits(memory_bytes, cpu_seconds):
