@@ -140,15 +140,16 @@ def prune(roots, excluded):
     """The existing ``roots``, with every folder in ``excluded`` cut out.
 
     Landlock grants whole hierarchies, so a root that holds an excluded
-    folder is replaced by its other children, recursively.
+    folder is replaced by its other children, recursively, and a root inside
+    an excluded folder is dropped.
     """
     granted = []
 
     def grant(path):
-        if not os.path.exists(path):
+        if not os.path.exists(path) or any(inside(path, ex) for ex in excluded):
             return
         if any(inside(ex, path) for ex in excluded):
-            if os.path.isdir(path) and not any(inside(path, ex) for ex in excluded):
+            if os.path.isdir(path):
                 for child in sorted(os.listdir(path)):
                     grant(os.path.join(path, child))
             return
