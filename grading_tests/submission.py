@@ -1,7 +1,8 @@
 """Read a submission: a .py file, a notebook, or a folder of notebooks.
 
 From a notebook only the cells a student writes are taken: the nbgrader
-solution cells (``metadata.nbgrader.solution``). A notebook without any
+solution cells (``metadata.nbgrader.solution``) and the code cells the
+student added, which have no nbgrader metadata. A notebook without any
 nbgrader metadata contributes all its code cells. IPython magics and shell
 escapes are commented out, keeping line numbers, since they are not Python.
 """
@@ -52,7 +53,7 @@ def python_chunks(source):
 
 
 def notebook_cells(path):
-    """The solution cells of one notebook, as (index, source) pairs.
+    """The student's code cells of one notebook, as (index, source) pairs.
 
     Raises ValueError with a French message if the file is not a notebook.
     """
@@ -75,7 +76,10 @@ def notebook_cells(path):
         return isinstance(meta, dict) and isinstance(meta.get("nbgrader"), dict)
 
     if any(has_nbgrader(c) for _, c in code):
-        code = [(i, c) for i, c in code if is_solution(c)]
+        # Answer cells, and code cells the student added (they carry no
+        # nbgrader metadata): a helper defined there is part of the answer.
+        # The course's own cells are left out.
+        code = [(i, c) for i, c in code if is_solution(c) or not has_nbgrader(c)]
     result = []
     for i, cell in code:
         source = cell.get("source", "")
