@@ -140,16 +140,18 @@ def prune(roots, excluded):
     """The existing ``roots``, with every folder in ``excluded`` cut out.
 
     Landlock grants whole hierarchies, so a root that holds an excluded
-    folder is replaced by its other children, recursively, and a root inside
-    an excluded folder is dropped.
+    folder is replaced by its other children, recursively. A root that lies
+    inside an excluded folder is kept: naming it is an explicit grant (the
+    course's ``.venv`` lives inside the course root, which the kernel must
+    not read otherwise).
     """
     granted = []
 
     def grant(path):
-        if not os.path.exists(path) or any(inside(path, ex) for ex in excluded):
+        if not os.path.exists(path):
             return
         if any(inside(ex, path) for ex in excluded):
-            if os.path.isdir(path):
+            if os.path.isdir(path) and not any(inside(path, ex) for ex in excluded):
                 for child in sorted(os.listdir(path)):
                     grant(os.path.join(path, child))
             return
