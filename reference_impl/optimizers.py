@@ -253,7 +253,7 @@ class Adam(_InPlaceOptimizer):
     corrections are applied to scalars instead of arrays, which gives the
     same value as eq. 48 up to rounding. This is not scikit-learn's variant:
     its ``AdamOptimizer`` also moves them onto the step size but leaves ε
-    unscaled, which amounts to ε·sqrt(1 - β2^t) in eq. 48.
+    unscaled, which amounts to ε / sqrt(1 - β2^t) in eq. 48.
     """
 
     def __init__(self, parameters, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
