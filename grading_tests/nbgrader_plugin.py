@@ -53,6 +53,8 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
+from .runner import registry
+
 __all__ = [
     "KERNEL_DIR",
     "KERNEL_NAME",
@@ -78,13 +80,6 @@ class GraderMismatch(RuntimeError):
     """A graded cell that the course's graders cannot score."""
 
 
-def _registry():
-    from .framework import GRADERS
-    from . import graders  # noqa: F401  (registers every grader)
-
-    return GRADERS
-
-
 def is_autograder_test(cell):
     """An nbgrader "autograder tests" cell: a graded code cell that is not an answer."""
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
@@ -92,19 +87,19 @@ def is_autograder_test(cell):
 
 def grader_for(grade_id, points):
     """The grader that scores the cell ``grade_id``; raise GraderMismatch if none fits."""
-    registry = _registry()
+    graders = registry()
     name = grade_id[len(TEST_PREFIX) :] if grade_id.startswith(TEST_PREFIX) else None
-    if name not in registry:
+    if name not in graders:
         raise GraderMismatch(
             f"graded code cell {grade_id!r}: no grader for it (grade_id must be 'test_<name>' with <name> "
-            f"one of {', '.join(registry)})"
+            f"one of {', '.join(graders)})"
         )
-    if float(points) != float(registry[name].points):
+    if float(points) != float(graders[name].points):
         raise GraderMismatch(
             f"graded code cell {grade_id!r} is worth {float(points):g} point(s) but grader {name!r} "
-            f"scores out of {registry[name].points:g}"
+            f"scores out of {graders[name].points:g}"
         )
-    return registry[name]
+    return graders[name]
 
 
 # --- generate_assignment ------------------------------------------------------

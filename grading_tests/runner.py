@@ -10,10 +10,11 @@ from .framework import GRADERS, Result, run_grader
 from .sandbox import Sandbox
 from .submission import load_submission
 
-__all__ = ["grade_submission", "function_names"]
+__all__ = ["grade_submission", "function_names", "registry"]
 
 
-def _registry():
+def registry():
+    """Every grader, by name, in the order of the chapter (imported on first use)."""
     from . import graders  # noqa: F401  (registers every grader)
 
     return GRADERS
@@ -21,7 +22,7 @@ def _registry():
 
 def function_names():
     """The graded functions, in the order of the chapter."""
-    return [name for name, spec in _registry().items() if spec.kind == "function"]
+    return [name for name, spec in registry().items() if spec.kind == "function"]
 
 
 def new_seed():
@@ -47,11 +48,11 @@ def grade_submission(path, seed=None, names=None, include_questions=False):
     "max_score", "feedback"}}, "score", "max_score", "seed"}``. Every
     function is present; one that is missing or broken scores 0.
     """
-    registry = _registry()
+    graders = registry()
     seed = new_seed() if seed is None else int(seed)
     if names is None:
-        names = [n for n, spec in registry.items() if include_questions or spec.kind == "function"]
-    unknown = [n for n in names if n not in registry]
+        names = [n for n, spec in graders.items() if include_questions or spec.kind == "function"]
+    unknown = [n for n in names if n not in graders]
     if unknown:
         raise ValueError(f"no grader for {', '.join(unknown)}")
     submission = load_submission(path)
@@ -61,7 +62,7 @@ def grade_submission(path, seed=None, names=None, include_questions=False):
         sandbox.start()
         notes = _load_notes(sandbox, submission)
         for name in names:
-            spec = registry[name]
+            spec = graders[name]
             try:
                 result = run_grader(spec, sandbox, seed)
             except Exception:  # a bug of ours must not cost other functions
@@ -79,7 +80,7 @@ def grade_submission(path, seed=None, names=None, include_questions=False):
         for name in names:
             if name not in results:
                 results[name] = Result(
-                    name, 0.0, registry[name].points, [f"{name} : la soumission n'a pas pu être chargée pour la notation."]
+                    name, 0.0, graders[name].points, [f"{name} : la soumission n'a pas pu être chargée pour la notation."]
                 )
     finally:
         sandbox.close()

@@ -17,7 +17,7 @@ import pytest
 from nbgrader import utils
 
 from grading_tests.demo_class import ASSIGNMENT
-from grading_tests.runner import _registry
+from grading_tests.runner import registry
 from nbgrader_attacks import attacks, harness
 
 SEED = 20250314
@@ -156,7 +156,7 @@ def test_edited_test_cells_are_restored(run):
     for function in (run.layout.target, run.layout.honest):
         restored = harness.cell(nb, f"test_{function}")
         assert restored.source == harness.cell(release, f"test_{function}").source
-        assert restored.metadata.nbgrader["points"] == _registry()[function].points
+        assert restored.metadata.nbgrader["points"] == registry()[function].points
 
 
 def test_forged_cells_are_not_graded(run):
@@ -234,7 +234,7 @@ def test_stock_nbgrader_would_have_been_fooled(tmp_path):
     harness.nbgrader(root, "autograde", ASSIGNMENT, "--force")
     grades = harness.grades(root)
     stem = Path(L.target_nb).stem
-    functions = {f"test_{name}" for name, spec in _registry().items() if spec.kind == "function"}
+    functions = {f"test_{name}" for name, spec in registry().items() if spec.kind == "function"}
     blank = {k: v[0] for k, v in grades["vierge"][stem].items() if k in functions}
     faked = {k: v[0] for k, v in grades["silencieux"][stem].items() if k in functions}
     assert blank and all(score == 0 for score in blank.values()), blank

@@ -19,7 +19,7 @@ import pytest
 
 from grading_tests.demo_class import ASSIGNMENT, PARTIAL_MUTATIONS, STUDENTS, graded_functions, read
 from grading_tests.framework import STAGES
-from grading_tests.runner import _registry
+from grading_tests.runner import registry
 from nbgrader_attacks import harness
 
 SEED = 7
@@ -46,10 +46,10 @@ def demo(tmp_path_factory):
 
 def _points():
     """{notebook stem: {grade_id: points}} of the autograded cells of the release."""
-    registry = _registry()
+    graders = registry()
     result = {}
     for path in sorted((harness.REPO / "release" / ASSIGNMENT).glob("*.ipynb")):
-        result[path.stem] = {f"test_{f}": registry[f].points for f in graded_functions(read(path))}
+        result[path.stem] = {f"test_{f}": graders[f].points for f in graded_functions(read(path))}
     return result
 
 
@@ -71,10 +71,10 @@ def _expected(student):
         return 0.0
     if student == "eleve_partiel":
         # Each mistake breaks the values of its function: type and shape are still earned.
-        lost = sum(_registry()[name].points * (1 - STAGES["type"] - STAGES["shape"]) for name, _, _ in PARTIAL_MUTATIONS)
+        lost = sum(registry()[name].points * (1 - STAGES["type"] - STAGES["shape"]) for name, _, _ in PARTIAL_MUTATIONS)
         return round(total - lost, 4)
     if student == "eleve_hostile":
-        return _registry()["perceptron_update"].points  # its one honest answer
+        return registry()["perceptron_update"].points  # its one honest answer
     raise KeyError(student)
 
 

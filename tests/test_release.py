@@ -21,7 +21,7 @@ from traitlets.config import Config
 import reference_impl
 from grading_tests.course import generate_release
 from grading_tests.demo_class import ASSIGNMENT
-from grading_tests.runner import _registry, grade_submission
+from grading_tests.runner import registry, grade_submission
 from nbgrader_attacks.harness import REPO, copy_course
 
 RELEASE = REPO / "release" / ASSIGNMENT
@@ -229,7 +229,7 @@ def test_every_function_stub_raises_not_implemented():
     report = grade_submission(RELEASE, seed=1, include_questions=True)
     for name, result in report["functions"].items():
         assert result["score"] == 0, name
-        if _registry()[name].kind == "function":
+        if registry()[name].kind == "function":
             assert any("NotImplementedError" in line for line in result["feedback"]), (name, result["feedback"])
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grading_tests import demo_class as dc
-from grading_tests.runner import _registry
+from grading_tests.runner import registry as grader_registry
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Layout:
 
 
 def layout(release_dir, source_dir):
-    registry = _registry()
+    registry = grader_registry()
     names = dc.notebook_names(release_dir)
     release = {n: dc.read(Path(release_dir) / n) for n in names}
     solved = {n: dc.solved(release[n], dc.read(Path(source_dir) / n)) for n in names}
@@ -182,7 +182,7 @@ def forged_grade_cells(L):
 
 
 # Where the course's reference really is: the kernel must not read it, even by path.
-REFERENCE_FILE = Path(_registry.__code__.co_filename).resolve().parents[1] / "reference_impl" / "activations.py"
+REFERENCE_FILE = Path(grader_registry.__code__.co_filename).resolve().parents[1] / "reference_impl" / "activations.py"
 
 
 def import_reference(L):
@@ -308,7 +308,7 @@ def build(root, L, names=None):
 
 def expected(L, attack, registry=None):
     """{notebook stem: {grade_id: expected auto score}} for the graded code cells."""
-    registry = registry or _registry()
+    registry = registry or grader_registry()
     earned = {L.honest}
     if attack in TARGET_EARNS:
         earned.add(L.target)
