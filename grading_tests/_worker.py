@@ -1,17 +1,19 @@
 """The process that runs a student's code during grading.
 
 It is started by :mod:`grading_tests.sandbox` as a plain script, with ``-I -S``
-so that neither the course root nor ``site`` hooks are on ``sys.path``; it must
-therefore import nothing from ``grading_tests``. Before any student code runs
-it:
+so that neither the course root nor ``site`` hooks are on ``sys.path``, and
+with the environment of ``confine.environment``; it must therefore import
+nothing from ``grading_tests``. Before it even imports numpy it:
 
-- confines itself with Landlock (``_landlock.py``, loaded by path): it can
-  read only the Python installation and the directories of the libraries it
-  needs, write only its own scratch directory, open no TCP connection, and
-  send no signal to a process outside its sandbox;
+- confines itself with ``confine.py`` (loaded by path; the same module as the
+  course kernel's): its own process group, the worker's resource limits, no
+  capabilities, Landlock (it reads only the Python installation and its
+  libraries, minus the course's packages and every ready-made neural network
+  such as scikit-learn's ``neural_network`` folder, and writes only its
+  scratch directory), and seccomp (no socket of any family, no new process);
 - installs an audit hook, which cannot be removed, that refuses to import the
   course's reference or graders or a ready-made neural network, to start
-  processes, and to load C libraries through ctypes.
+  processes, to open sockets, and to load C libraries through ctypes.
 
 Everything it sends back is data: JSON plus ``.npy`` blobs written without
 pickle. The parent decodes and checks it; nothing here can set a score.
@@ -27,12 +29,12 @@ import time
 import traceback
 import warnings
 
-def _load_landlock():
-    """``_landlock.py`` beside this file, loaded by path: the package is off limits."""
+def _load_confine():
+    """``confine.py`` beside this file, loaded by path: the package is off limits."""
     import importlib.util
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_landlock.py")
-    spec = importlib.util.spec_from_file_location("_landlock", path)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "confine.py")
+    spec = importlib.util.spec_from_file_location("confine", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -53,6 +55,7 @@ _BLOCKED_EVENTS = {
     "ctypes.dlsym/handle": "appeler une bibliothèque C",
     "ctypes.cdata": "lire la mémoire brute",
     "ctypes.addressof": "lire la mémoire brute",
+    "socket.__new__": "ouvrir une connexion réseau",
     "socket.connect": "ouvrir une connexion réseau",
     "socket.bind": "ouvrir une connexion réseau",
 }
@@ -226,7 +229,27 @@ def _scalar_function(name, params, np):
 # --- running the student's code ------------------------------------------------
 
 
+# (folder, module) pairs the worker may not read: a read refused there is
+# reported as the forbidden import it is, without the instructor's path.
+_FORBIDDEN_DIRS = []
+_GUARDS = []
+
+
+def _forbidden_read(exc):
+    path = getattr(exc, "filename", None)
+    if isinstance(exc, OSError) and isinstance(path, str):
+        for folder, module in _FORBIDDEN_DIRS:
+            if path == folder or path.startswith(folder + os.sep):
+                return module
+    return None
+
+
 def _describe_error(exc, filename):
+    module = _forbidden_read(exc)
+    if module is not None:
+        for guard in _GUARDS:
+            guard.blocked.append(module)
+        exc = ImportError(f"import interdit pendant la notation : {module}").with_traceback(exc.__traceback__)
     tb = traceback.extract_tb(exc.__traceback__)
     frames = [f for f in tb if f.filename.startswith(filename)]
     where = None
@@ -312,16 +335,22 @@ def _serve(in_fd, out_fd, namespace, np, guard):
 
 
 def main():
-    config = json.loads(sys.argv[1])
-    in_fd, out_fd = config["in_fd"], config["out_fd"]
+    fds = json.loads(sys.argv[1])
+    in_fd, out_fd = fds["in_fd"], fds["out_fd"]
+    config, _ = _read_message(in_fd)  # the first frame: too long for the command line
     sys.path[:] = config["sys_path"]
     os.chdir(config["workdir"])
 
-    import numpy as np  # loaded before the guard: numpy itself uses ctypes
+    report = _load_confine().confine(
+        "worker", config["read_paths"], [config["workdir"], "/dev/null"], memory_mb=config["memory_mb"], cpu_s=config["cpu_s"]
+    )
+    import numpy as np  # loaded before the guard is armed: numpy itself uses ctypes
 
     guard = _Guard(config["forbidden_modules"])
     sys.addaudithook(guard)
-    abi = _load_landlock().restrict(config["read_paths"], [config["workdir"], "/dev/null"])
+    _GUARDS.append(guard)
+    _FORBIDDEN_DIRS.extend((str(folder), str(module)) for folder, module in config["forbidden_dirs"])
+    abi = report["landlock"]
 
     request, blobs = _read_message(in_fd)
     cells = request["cells"]

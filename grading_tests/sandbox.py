@@ -13,14 +13,13 @@ is killed and a fresh one is started for the next call.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import json
 import os
-import resource
 import secrets
 import select
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _landlock
+from . import confine
 
 __all__ = ["Sandbox", "Outcome", "Unsupported", "TestFunction", "FORBIDDEN_MODULES"]
 
@@ -201,21 +200,40 @@ def _python_paths():
     return paths
 
 
+# Packages whose files the worker may not read at all, by any route (import,
+# import by path, exec of their source, unpickling): the course's own, and
+# ready-made neural networks, which would turn the final task into a call.
+READY_MADE_NETWORKS = ["sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "flax"]
+
+
+@functools.lru_cache(maxsize=1)
+def _forbidden_dirs_cached():
+    return tuple(tuple(pair) for pair in _forbidden_dirs_uncached())
+
+
+def _forbidden_dirs():
+    return [list(pair) for pair in _forbidden_dirs_cached()]
+
+
+def _forbidden_dirs_uncached():
+    """[folder, module] of every ready-made network installed where the worker imports from."""
+    return [[folder, name] for name in READY_MADE_NETWORKS for folder in confine.package_dirs([name], _python_paths())]
+
+
+@functools.lru_cache(maxsize=1)
+def _readable_roots_cached():
+    return json.dumps(_readable_roots_uncached())
+
+
 def _readable_roots():
-    """Directories the worker may read: Python, its libraries, system libraries,
-    minus the course's own packages (see ``_landlock.prune``)."""
-    roots = {sys.base_prefix, sys.prefix, *_python_paths(), "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo"}
-    return _landlock.prune(roots, [str(p) for p in COURSE_PACKAGES])
+    return json.loads(_readable_roots_cached())
 
 
-def _limits(memory_bytes, cpu_seconds):
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024 * 1024,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
+def _readable_roots_uncached():
+    """Directories the worker may read (``confine.readable_roots``), minus the
+    course's packages and every ready-made network installed."""
+    excluded = [str(p) for p in COURSE_PACKAGES] + [folder for folder, _ in _forbidden_dirs()]
+    return confine.readable_roots(excluded, _python_paths())
 
 
 class Sandbox:
@@ -234,10 +252,18 @@ class Sandbox:
         statement that hangs or kills the worker is skipped on the next start.
     """
 
-    def __init__(self, cells, *, labels=None, memory_mb=2048, load_timeout=20.0, cpu_seconds=900):
+    def __init__(
+        self,
+        cells,
+        *,
+        labels=None,
+        memory_mb=confine.LIMITS["worker"]["memory_mb"],
+        load_timeout=20.0,
+        cpu_seconds=confine.LIMITS["worker"]["cpu_s"],
+    ):
         self.cells = list(cells)
         self.labels = list(labels) if labels is not None else [f"cellule {i + 1}" for i in range(len(self.cells))]
-        self.memory_bytes = memory_mb * 1024 * 1024
+        self.memory_mb = memory_mb
         self.load_timeout = load_timeout
         self.cpu_seconds = cpu_seconds
         self.skipped = {}  # (cell, statement) -> why it was skipped
@@ -248,6 +274,7 @@ class Sandbox:
         self._proc = None
         self._nonce = None
         self._workdir = None
+        self._watch = None
         self._to_worker = self._from_worker = None
 
     # -- lifecycle ----------------------------------------------------------------
@@ -295,47 +322,41 @@ class Sandbox:
         self._workdir = tempfile.mkdtemp(prefix="grading-")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
+        fds = {"in_fd": to_worker_r, "out_fd": from_worker_w}
         config = {
-            "in_fd": to_worker_r,
-            "out_fd": from_worker_w,
+            "op": "config",
             "sys_path": _python_paths(),
             "read_paths": _readable_roots(),
             "workdir": self._workdir,
             "forbidden_modules": FORBIDDEN_MODULES,
+            "forbidden_dirs": _forbidden_dirs(),
+            "memory_mb": self.memory_mb,
+            "cpu_s": self.cpu_seconds,
         }
-        env = {
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "LC_ALL": "C.UTF-8",
-            "HOME": self._workdir,
-            "MPLBACKEND": "Agg",
-            "MPLCONFIGDIR": self._workdir,
-        }
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # see the machine notes
-            if name in os.environ:
-                env[name] = os.environ[name]
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-X", "utf8", str(WORKER), json.dumps(config)],
+            [sys.executable, "-I", "-S", "-X", "utf8", str(WORKER), json.dumps(fds)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=None if os.environ.get("RN_DEBUG_WORKER") else subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w),
             cwd=self._workdir,
-            env=env,
-            preexec_fn=_limits(self.memory_bytes, self.cpu_seconds),
+            env=confine.environment(self._workdir),
             start_new_session=True,
         )
+        self._watch = confine.DiskWatch(self._workdir, confine.LIMITS["worker"]["disk_mb"] * confine.MIB, self._proc.pid)
+        self._watch.start()
         os.close(to_worker_r)
         os.close(from_worker_w)
         self._to_worker, self._from_worker = to_worker_w, from_worker_r
+        self._send(config)
 
     def _kill(self):
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         if self._proc is not None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            # The worker leads its process group; killed before it is reaped.
+            confine.kill_group(self._proc.pid)
             self._proc.wait()
             self._proc = None
         for fd in (self._to_worker, self._from_worker):

@@ -1,6 +1,6 @@
 """The path pruning shared by the grading worker and the course kernel."""
 
-from grading_tests import _landlock
+from grading_tests import confine as _landlock
 
 
 def test_prune_cuts_out_excluded_folders_and_keeps_their_siblings(tmp_path):
@@ -38,7 +38,7 @@ def test_course_kernel_can_read_its_libraries_when_the_venv_is_inside_the_course
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     course_root = Path(_landlock.__file__).resolve().parent.parent
-    granted = module.readable_roots([str(course_root / "grading_tests"), str(course_root / "reference_impl"), str(course_root)])
+    granted = module.readable_roots([str(course_root / "grading_tests"), str(course_root / "reference_impl"), str(course_root)])["read"]
     site_packages = sysconfig.get_paths()["purelib"]
     assert any(_landlock.inside(site_packages, g) for g in granted), granted
     assert not any(_landlock.inside(course_root / "source", g) for g in granted)

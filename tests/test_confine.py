@@ -1,0 +1,227 @@
+"""The one confinement of the grading worker and the course kernel (``grading_tests/confine.py``).
+
+Each probe is first run unconfined, to show that the attack works there, then
+confined as the worker and as the kernel are; the probes are real system
+calls against real listeners on this machine (``confine_probe.py``).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading_tests import confine
+from grading_tests.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+PROBE = Path(__file__).with_name("confine_probe.py")
+ATTACKS = ["udp", "tcp", "unix", "inet6", "read_forbidden", "read_parent_environ", "write_outside", "setsid", "realtime"]
+
+
+@pytest.fixture
+def listeners(tmp_path):
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen()
+    unix_path = str(tmp_path / "ailleurs.sock")
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    unix.bind(unix_path)
+    unix.listen()
+    for s in (udp, tcp, unix):
+        s.setblocking(False)
+    yield {"udp": udp, "tcp": tcp, "unix": unix, "unix_path": unix_path}
+    for s in (udp, tcp, unix):
+        s.close()
+
+
+def _received(listeners):
+    got = []
+    try:
+        listeners["udp"].recv(64)
+        got.append("udp")
+    except BlockingIOError:
+        pass
+    for name in ("tcp", "unix"):
+        try:
+            conn, _ = listeners[name].accept()
+            conn.close()
+            got.append(name)
+        except BlockingIOError:
+            pass
+    return got
+
+
+def _probe(mode, tmp_path, listeners):
+    scratch = tmp_path / f"scratch-{mode}"
+    scratch.mkdir()
+    outside = tmp_path / f"dehors-{mode}.txt"
+    outside.write_text("canari")
+    config = {
+        "confine": str(REPO / "grading_tests" / "confine.py"),
+        "excluded": [str(REPO / "reference_impl"), str(REPO / "grading_tests"), str(outside)],
+        "scratch": str(scratch),
+        "udp_port": listeners["udp"].getsockname()[1],
+        "tcp_port": listeners["tcp"].getsockname()[1],
+        "unix_path": listeners["unix_path"],
+        "forbidden_file": str(REPO / "reference_impl" / "activations.py"),
+        "outside_file": str(outside),
+    }
+    done = subprocess.run(
+        [sys.executable, str(PROBE), mode, json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=confine.environment(str(scratch)),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(done.stdout)
+    return results, outside.read_text(), _received(listeners)
+
+
+def test_every_probe_works_without_the_confinement(tmp_path, listeners):
+    results, outside, received = _probe("none", tmp_path, listeners)
+    if os.geteuid() != 0:  # RT priority needs root, or CAP_SYS_NICE, unconfined
+        results["realtime"] = "ok"
+    assert {name: results[name] for name in ATTACKS} == {name: "ok" for name in ATTACKS}
+    assert outside == "canariprobe"
+    assert sorted(received) == ["tcp", "udp", "unix"]
+
+
+@pytest.mark.parametrize("kind", ["worker", "kernel"])
+def test_the_confinement_refuses_every_probe(tmp_path, listeners, kind):
+    results, outside, received = _probe(kind, tmp_path, listeners)
+    allowed = {name for name in ATTACKS if results[name] == "ok"}
+    assert allowed == set(), {name: results[name] for name in ATTACKS}
+    assert received == [] and outside == "canari"
+    # What student code legitimately needs still works.
+    assert results["numpy"] == "ok" and results["write_scratch"] == "ok"
+    # The worker starts no process at all; the kernel may, inside its group.
+    assert (results["spawn"] == "ok") == (kind == "kernel"), results["spawn"]
+
+
+def test_environment_is_an_allow_list():
+    env = confine.environment("/tmp/x", {"PATH": "/secret/bin", "JUPYTERHUB_API_TOKEN": "canari", "NBGRADER_EXECUTION": "autograde"})
+    assert "JUPYTERHUB_API_TOKEN" not in env and "/secret" not in env["PATH"]
+    assert env["NBGRADER_EXECUTION"] == "autograde" and env["HOME"] == "/tmp/x"
+
+
+def test_seccomp_program_denies_by_default_on_a_foreign_architecture():
+    program = confine._filter_program("x86_64", sockets=True, processes=True)
+    assert program[0] == (confine._LD_ABS_W, 0, 0, 4)  # the architecture is checked first
+    jump = program[1]
+    assert program[2 + jump[2]] == (confine._RET, 0, 0, confine._RET_ERRNO | 1)
+
+
+# --- the grading worker, through Sandbox -------------------------------------------------
+
+
+SOCKET_ANSWER = """
+import socket
+def relu(z):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"fuite", ("127.0.0.1", PORT))
+    return z
+"""
+
+
+@pytest.mark.parametrize("seccomp", ["1", "0"])
+def test_worker_sends_nothing_with_seccomp_or_its_fallback(listeners, monkeypatch, seccomp):
+    """RN_CONFINE_SECCOMP=0 leaves the audit hook alone in front of the socket."""
+    monkeypatch.setenv("RN_CONFINE_SECCOMP", seccomp)
+    port = listeners["udp"].getsockname()[1]
+    with Sandbox([SOCKET_ANSWER.replace("PORT", str(port))]) as box:
+        outcome = box.call("relu", 1.0)
+    assert outcome.status == "error", outcome
+    assert "connexion réseau" in outcome.error["message"] or "not permitted" in outcome.error["message"]
+    assert _received(listeners) == []
+
+
+def test_worker_cannot_read_a_ready_made_network_by_path():
+    import sklearn
+
+    path = Path(sklearn.__file__).parent / "neural_network" / "_multilayer_perceptron.py"
+    code = f"def relu(z):\n    return len(open({str(path)!r}).read())\n"
+    with Sandbox([code]) as box:
+        outcome = box.call("relu", 1.0)
+    assert outcome.status == "error"
+    assert outcome.error["message"] == "import interdit pendant la notation : sklearn.neural_network"
+    assert str(REPO) not in outcome.error["message"]  # only the student's own line quotes the path
+
+
+def test_worker_disk_quota_kills_it(tmp_path):
+    code = "def relu(z):\n    for i in range(100):\n        open(f'bloc{i}', 'wb').write(bytes(8 << 20))\n    return z\n"
+    with Sandbox([code]) as box:
+        outcome = box.call("relu", 1.0, timeout=30)
+        assert outcome.status == "crash" and box._watch is None
+
+
+# --- the course kernel, through ConfinedExecute ---------------------------------------------
+
+
+def _run_cells(sources, timeout=15, **traits):
+    from grading_tests.nbgrader_plugin import ConfinedExecute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    ConfinedExecute(timeout=timeout, **traits).preprocess(nb, {"metadata": {"path": str(REPO)}})
+    return nb
+
+
+def _text(cell):
+    return "".join(o.get("text", "") + o.get("evalue", "") for o in cell.outputs)
+
+
+def _survivors(marker):
+    alive = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        alive.append(int(entry))
+            except OSError:
+                pass
+    return alive
+
+
+def test_kernel_runs_in_scratch_without_the_instructors_environment(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "canari-jeton")
+    nb = _run_cells(["import os\nprint(os.getcwd())\nprint(dict(os.environ))", "print(open('/proc/%d/environ' % os.getppid()).read())"])
+    cwd = _text(nb.cells[0]).splitlines()[0]
+    assert not confine.inside(cwd, REPO) and not os.path.exists(cwd), cwd
+    assert "canari-jeton" not in _text(nb.cells[0]) + _text(nb.cells[1])
+    assert "PermissionError" in json.dumps(nb.cells[1].outputs)
+
+
+def test_every_process_a_cell_starts_dies_with_the_kernel():
+    marker = f"4242.{os.getpid()}{int(time.time())}"
+    cells = [
+        f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])",
+        f"import os\nif os.fork() == 0:\n    if os.fork() == 0:\n        os.execvp('sleep', ['sleep', '{marker}'])\n    os._exit(0)",
+        f"import subprocess\ntry:\n    subprocess.Popen(['sleep', '{marker}'], start_new_session=True)\nexcept OSError as e:\n    print('refusé', e)",
+        "import time\ntime.sleep(1)",
+    ]
+    nb = _run_cells(cells)
+    assert "refusé" in _text(nb.cells[2])
+    time.sleep(0.5)
+    assert _survivors(marker) == []
+
+
+def test_output_is_cut_before_nbgrader_holds_it():
+    nb = _run_cells(["import time\nfor i in range(40):\n    print('x' * 200000)\n    time.sleep(0.05)", "print('suite')"], cell_mb=1)
+    kept = sum(len(o.get("text", "")) for o in nb.cells[0].outputs)
+    assert kept < 2 * confine.MIB and "Sortie coupée par la correction" in _text(nb.cells[0])
+    assert _text(nb.cells[1]) == "suite\n"
+
+
+def test_disk_quota_stops_the_kernel_and_the_notebook_goes_on():
+    nb = _run_cells(["for i in range(64):\n    open(f'bloc{i}', 'wb').write(bytes(8 << 20))", "print('suite')"], disk_mb=64)
+    assert "QuotaDisque" in json.dumps(nb.cells[0].outputs)
+    assert _text(nb.cells[1]) == "suite\n"
