@@ -86,13 +86,12 @@ c.GenerateAssignment.preprocessors = [
 ]
 
 # --- autograde -------------------------------------------------------------------------
-c.Autograde.exporter_class = PLUGIN + "TolerantNotebookExporter"
+c.Autograde.exporter_class = PLUGIN + "StagingNotebookExporter"  # nbgrader reads only staged, rebuilt hand-ins
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",  # locked cells back to their released source
-    PLUGIN + "SanitizeSubmission",  # unknown ids dropped, deleted graded cells put back
+    "nbgrader.preprocessors.OverwriteCells",  # locked cells back to the gradebook's source (hidden tests)
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [

@@ -340,8 +340,9 @@ def prune(roots, excluded, split=None):
 
 
 # Beyond the Python installation, what a confined process may read: system
-# libraries and executables, a few files of /etc, its own /proc entry (added
-# by confine()), CPU and memory facts that numpy and joblib look up.
+# libraries and executables, a few files of /etc, CPU and memory facts that
+# numpy and joblib look up. No /proc/<pid>, not even its own: its environment
+# block there would show what the parent set for the launcher.
 _SYSTEM_READS = [
     "/usr", "/lib", "/lib64", "/bin",
     "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache",
@@ -551,8 +552,7 @@ def confine(kind, reads, write_paths, bind_ports=(), seccomp=True, memory_mb=Non
     own_process_group()
     apply_limits(kind, memory_mb=memory_mb, cpu_s=cpu_s)
     report = {"capabilities_dropped": drop_capabilities()}
-    own_proc = f"/proc/{os.getpid()}"
-    report["landlock"] = landlock([*reads["read"], own_proc], write_paths, bind_ports, reads.get("list", ()))
+    report["landlock"] = landlock(reads["read"], write_paths, bind_ports, reads.get("list", ()))
     report["seccomp"] = False
     if seccomp and seccomp_wanted():
         report["seccomp"] = deny_syscalls(sockets=True, processes=(kind == "worker"))

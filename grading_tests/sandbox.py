@@ -337,7 +337,7 @@ class Sandbox:
             [sys.executable, "-I", "-S", "-X", "utf8", str(WORKER), json.dumps(fds)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("RN_DEBUG_WORKER") else subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w),
             cwd=self._workdir,
             env=confine.environment(self._workdir),

@@ -138,13 +138,20 @@ def test_kernel_limits(run, attack, needle, expected):
 
 def test_deleted_graded_cells_are_put_back(run):
     nb = _target_nb(run, "att_deleted_test_cells")
+    release = run.layout.release[run.layout.target_nb]
+    notice = nb.cells[0].source  # the staging lists what it put back
     for function in (run.layout.target, run.layout.honest):
         restored = harness.cell(nb, f"test_{function}")
-        assert restored.source.startswith("# Cellule rétablie")
+        assert restored.source == harness.cell(release, f"test_{function}").source
+        assert f"cellule notée « test_{function} » supprimée : rétablie" in notice
         assert "Correction automatique" in harness.outputs_text(restored)
     # Written answers put back blank: "no response", 0 points, nothing to grade by hand.
     answers = [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
-    assert answers and all(c.source.startswith("*Cellule rétablie") for c in answers)
+    assert answers
+    for c in answers:
+        grade_id = c.metadata.nbgrader["grade_id"]
+        assert c.source == harness.cell(release, grade_id).source
+        assert f"cellule notée « {grade_id} » supprimée : rétablie" in notice
     recorded = harness.grades(run.root)["att_deleted_test_cells"][Path(run.layout.target_nb).stem]
     for c in answers:
         assert recorded[c.metadata.nbgrader["grade_id"]] == (0.0, None, False)

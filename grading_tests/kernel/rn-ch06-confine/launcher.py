@@ -2,55 +2,47 @@
 
 This is the launcher of the course kernelspec ``rn-ch06-confine`` (see
 ``kernel.json`` beside it); ``nbgrader autograde`` runs every submitted
-notebook in such a kernel (``grading_tests.nbgrader_plugin.ConfinedExecute``).
-It is a standalone script: it imports nothing from the course, so that the
-kernel never holds the graders or the reference in memory.
+notebook in such a kernel (``grading_tests.nbgrader_plugin.ConfinedExecute``),
+in a throwaway scratch folder outside the course, with the environment that
+``confine.environment`` builds. It is a standalone script: it imports nothing
+from the course, so that the kernel never holds the graders or the reference
+in memory.
 
-Before ipykernel starts, the process:
+The confinement is ``grading_tests/confine.py``, the same module as the
+grading worker's, loaded by path. Before ipykernel starts, the process leads
+its own process group, takes the kernel's resource limits
+(``RN_NOYAU_MEMOIRE_MO``, ``RN_NOYAU_CPU_S``), drops every capability, and
+confines itself with Landlock: it reads only the Python installation and a few
+system files, writes only its scratch folder (its working folder), binds only
+the kernel's own TCP ports and connects nowhere, and signals no process outside
+itself. An audit hook refuses to import ``reference_impl`` and
+``grading_tests``. Once ipykernel has bound its sockets, a seccomp filter on
+every thread refuses any new socket, ``setsid``/``setpgid`` and the rest of
+``confine.deny_syscalls``'s list, so every process a cell starts stays in the
+kernel's process group, which the parent kills with the kernel.
 
-- takes resource limits: address space (``RN_NOYAU_MEMOIRE_MO``, 2048 MiB by
-  default), CPU time (``RN_NOYAU_CPU_S``, 600 s), file size, no core dump. A
-  memory bomb ends in ``MemoryError``; a runaway loop ends with the kernel;
-- forgets the editable-install finders of the course packages and installs an
-  audit hook that refuses to import ``reference_impl`` and ``grading_tests``;
-- confines itself with Landlock (``grading_tests/_landlock.py``, shared with the
-  grading worker):
-  it may read only the Python installation and system directories, may write
-  only its working directory (the student's ``autograded/<élève>/<devoir>/``)
-  and a private scratch directory, may bind only the kernel's own TCP ports and
-  connect nowhere, and may signal no process outside itself. The gradebook, the
-  course sources, the other students' files and ``reference_impl`` are out of
-  reach, whatever the code does (even ``sqlite3`` or a shell escape).
-
-If the running Linux has no Landlock, the kernel still starts, with the limits
-and the audit hook only, and says so on stderr.
+A layer the running Linux lacks is skipped, and the kernel says so on stderr;
+the audit hook then still refuses inet and inet6 sockets opened from Python.
 """
 
 import importlib.util
 import json
 import os
-import resource
-import shutil
 import sys
-import sysconfig
-import tempfile
 
 FORBIDDEN_MODULES = ("reference_impl", "grading_tests")
 
-def _load_landlock():
-    """``grading_tests/_landlock.py``, loaded by path: the package is off limits."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "_landlock.py")
-    spec = importlib.util.spec_from_file_location("_landlock", os.path.realpath(path))
+
+def _load_confine():
+    """``grading_tests/confine.py``, loaded by path: the package is off limits."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "confine.py")
+    spec = importlib.util.spec_from_file_location("confine", os.path.realpath(path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-_landlock = _load_landlock()
-_inside = _landlock.inside
-
-
-# --- what the kernel may read ---------------------------------------------------
+confine = _load_confine()
 
 
 def _course_paths():
@@ -63,39 +55,40 @@ def _course_paths():
             spec = None
         if spec is not None and spec.submodule_search_locations:
             paths.extend(spec.submodule_search_locations)
-    if os.environ.get("RN_COURSE_ROOT"):
-        paths.append(os.environ["RN_COURSE_ROOT"])
+    # Set by ConfinedExecute; read once, then out of the student's sight.
+    root = os.environ.pop("RN_COURSE_ROOT", "")
+    if root:
+        paths.append(root)
     return [os.path.realpath(p) for p in paths]
 
 
 def readable_roots(excluded):
-    """Python, its libraries and the system, minus anything holding ``excluded``."""
-    roots = {sys.base_prefix, sys.prefix, *sysconfig.get_paths().values()}
-    roots.update(p for p in sys.path if p and os.path.isdir(p))
-    roots.update(["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", "/dev"])
-    return _landlock.prune(roots, excluded)
+    """What the kernel may read (``confine.readable_roots`` minus ``excluded``)."""
+    return confine.readable_roots(excluded)
 
 
-# --- imports ----------------------------------------------------------------------
-
-
-def _forget_course_finders():
+def _forget_course_finders(course):
     """Drop the meta-path finders of editable installs (they map the course packages)."""
     sys.meta_path[:] = [f for f in sys.meta_path if not type(f).__module__.startswith("__editable__")]
     for name in list(sys.path_importer_cache):
-        if any(_inside(name, p) for p in _COURSE):
+        if any(confine.inside(name, p) for p in course):
             del sys.path_importer_cache[name]
 
 
-def _audit(event, args):
-    if event == "import":
-        name = str(args[0])
-        for prefix in FORBIDDEN_MODULES:
-            if name == prefix or name.startswith(prefix + "."):
-                raise ImportError(f"import interdit dans le noyau de notation : {prefix}")
+class _Audit:
+    def __init__(self):
+        self.sockets_allowed = True  # ipykernel binds its own before the filter is in place
 
-
-# --- main ---------------------------------------------------------------------------
+    def __call__(self, event, args):
+        if event == "import":
+            name = str(args[0])
+            for prefix in FORBIDDEN_MODULES:
+                if name == prefix or name.startswith(prefix + "."):
+                    raise ImportError(f"import interdit dans le noyau de notation : {prefix}")
+        elif event == "socket.__new__" and not self.sockets_allowed and args[1] in (2, 10):  # AF_INET, AF_INET6
+            # asyncio's own socketpair (AF_UNIX) must stay possible; seccomp,
+            # when present, refuses every new socket anyway.
+            raise PermissionError("interdit dans le noyau de notation : ouvrir une connexion réseau")
 
 
 def _connection_file(argv):
@@ -107,37 +100,15 @@ def _connection_file(argv):
     return None
 
 
-def _limits():
-    memory = int(os.environ.get("RN_NOYAU_MEMOIRE_MO", "2048")) * 1024 * 1024
-    cpu = int(os.environ.get("RN_NOYAU_CPU_S", "600"))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024 * 1024,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 def _scratch():
-    """A private writable folder for IPython, matplotlib and tempfile."""
-    scratch = os.environ.get("RN_NOYAU_TMP")
-    if not scratch:
-        scratch = tempfile.mkdtemp(prefix="rn-noyau-")
-        import atexit
-
-        atexit.register(shutil.rmtree, scratch, True)
-    for name in ("ipython", "matplotlib", "cache"):
+    """The scratch folder (the working folder), with the private folders IPython and matplotlib use."""
+    scratch = os.getcwd()
+    for name in (".ipython", ".matplotlib", ".cache"):
         os.makedirs(os.path.join(scratch, name), exist_ok=True)
-    os.environ.update(
-        TMPDIR=scratch,
-        IPYTHONDIR=os.path.join(scratch, "ipython"),
-        MPLCONFIGDIR=os.path.join(scratch, "matplotlib"),
-        XDG_CACHE_HOME=os.path.join(scratch, "cache"),
-        HOME=scratch,
-    )
+    import tempfile
+
     tempfile.tempdir = scratch
     return scratch
-
-
-_COURSE = []
 
 
 def main():
@@ -152,28 +123,41 @@ def main():
             # forward the output of subprocesses.
             ports.append(0)
     scratch = _scratch()
-    _COURSE[:] = _course_paths()
-    reads = readable_roots(_COURSE)
-    if connection_file:
-        reads.append(connection_file)
-    writes = [os.getcwd(), scratch, "/dev/null"]
-    # The kernel's working folder is the student's own; it must not hold the course.
-    if any(_inside(p, os.getcwd()) for p in _COURSE):
+    course = _course_paths()
+    # The working folder is a scratch copy; it must never hold the course.
+    if any(confine.inside(p, scratch) or confine.inside(scratch, p) for p in course):
         sys.exit("rn-ch06-confine : le dossier de travail contient le cours ; noyau refusé.")
-    _limits()
-    _forget_course_finders()
-    sys.addaudithook(_audit)
+    reads = readable_roots(course)
+    if connection_file:
+        reads["read"].append(connection_file)
+    _forget_course_finders(course)
+    audit = _Audit()
+    sys.addaudithook(audit)
     try:
-        abi = _landlock.restrict(reads, writes, ports)
+        report = confine.confine(
+            "kernel",
+            reads,
+            [scratch, "/dev/null"],
+            ports,
+            seccomp=False,
+            memory_mb=os.environ.pop("RN_NOYAU_MEMOIRE_MO", None),
+            cpu_s=os.environ.pop("RN_NOYAU_CPU_S", None),
+        )
     except OSError as exc:
-        sys.exit(f"rn-ch06-confine : Landlock a échoué ({exc}) ; noyau refusé.")
-    if abi == 0:
-        print("rn-ch06-confine : ce Linux n'a pas Landlock ; noyau limité en mémoire seulement.", file=sys.stderr)
-    os.environ["RN_NOYAU_LANDLOCK"] = str(abi)
+        sys.exit(f"rn-ch06-confine : confinement impossible ({exc}) ; noyau refusé.")
+    if report["landlock"] == 0:
+        print("rn-ch06-confine : ce Linux n'a pas Landlock ; lecture et écriture non confinées.", file=sys.stderr)
 
-    from ipykernel import kernelapp
+    from ipykernel.kernelapp import IPKernelApp
 
-    kernelapp.launch_new_instance()
+    app = IPKernelApp.instance()
+    app.initialize(sys.argv[1:])
+    filtered = confine.seccomp_wanted() and confine.deny_syscalls(sockets=True, processes=False)
+    audit.sockets_allowed = False
+    if not filtered:
+        print("rn-ch06-confine : seccomp indisponible ; sockets refusés par le seul audit hook.", file=sys.stderr)
+    os.environ["RN_NOYAU_CONFINEMENT"] = json.dumps(dict(report, seccomp=bool(filtered)))
+    app.start()
 
 
 if __name__ == "__main__":
