@@ -15,9 +15,11 @@ partial credit, anything else full credit. A notebook can game all of that
   student with an error, rather than fall back to in-kernel grading.
 - :class:`ConfinedExecute` still runs each notebook, so that the instructor
   sees its outputs and plots, but in the course kernel ``rn-ch06-confine``
-  (``grading_tests/kernel/``: memory limit, Landlock, no course imports), and
-  it survives a kernel that dies or hangs: the cell gets an error, a fresh
-  kernel replays the cells before it and the notebook goes on.
+  (``grading_tests/kernel/``), confined by ``grading_tests/confine.py`` like
+  the grading worker, in a scratch folder outside the course; what it sends
+  is bounded, its process group is killed when it ends, and it survives a
+  kernel that dies or hangs: the cell gets an error, a fresh kernel replays
+  the cells before it and the notebook goes on.
 - :class:`StagingNotebookExporter` makes nbgrader read only a clean copy of
   each hand-in (``grading_tests/staging.py``): no link followed, no file but
   small regular ones read, every notebook rebuilt as the released notebook
@@ -25,6 +27,8 @@ partial credit, anything else full credit. A notebook can game all of that
   ``timestamp.txt`` kept only if it is a date, and what was left out listed
   in ``autograded/anomalies.txt``. It also starts grading each student in
   the background while the kernel runs.
+- :class:`FeedbackHygiene` keeps hidden tests, mark schemes, instructor
+  paths and secret-looking values off the feedback pages.
 - :class:`CheckGradedCells` makes ``nbgrader generate_assignment`` refuse a
   source notebook whose graded cells do not match the graders.
 
@@ -39,7 +43,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -466,26 +469,24 @@ def _course_directory(preprocessor):
 def _copy_regular_files(source, target, suffixes, max_bytes=MAX_NOTEBOOK_BYTES):
     """Copy the regular files of ``source`` (top level only) ending in ``suffixes``; never follow a link."""
     try:
-        names = sorted(os.listdir(source))
+        fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
         return []
     copied = []
-    for name in names:
-        if not name.endswith(suffixes) or name.startswith("."):
-            continue
-        try:
-            fd = os.open(os.path.join(source, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
-            continue
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+    try:
+        for name in sorted(os.listdir(fd)):
+            if not name.endswith(suffixes) or name.startswith("."):
                 continue
-            data = f.read(max_bytes + 1)
-        if len(data) <= max_bytes:
-            with open(os.path.join(target, name), "xb") as out:
-                out.write(data)
-            copied.append(name)
+            try:
+                data = staging.read_regular(name, fd, max_bytes)
+            except staging.Unreadable:
+                continue
+            if data is not None:
+                with open(os.path.join(target, name), "xb") as out:
+                    out.write(data)
+                copied.append(name)
+    finally:
+        os.close(fd)
     return copied
 
 
