@@ -83,8 +83,6 @@ __all__ = [
 KERNEL_DIR = Path(__file__).resolve().parent / "kernel"
 KERNEL_NAME = "rn-ch06-confine"
 TEST_PREFIX = "test_"
-# A submitted notebook bigger than this is not read (outputs are re-made anyway).
-MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
 
 class GraderMismatch(RuntimeError):
@@ -123,6 +121,17 @@ class CheckGradedCells(NbGraderPreprocessor):
         if is_autograder_test(cell):
             grader_for(cell.metadata.nbgrader["grade_id"], cell.metadata.nbgrader.get("points", 0))
         return cell, resources
+
+
+def _course_directory(preprocessor):
+    """The converter's CourseDirectory (preprocessor -> exporter -> converter), or one from the config."""
+    node = preprocessor
+    while node is not None:
+        coursedir = getattr(node, "coursedir", None)
+        if isinstance(coursedir, CourseDirectory):
+            return coursedir
+        node = getattr(node, "parent", None)
+    return CourseDirectory(config=preprocessor.config)
 
 
 # --- reading submitted notebooks ------------------------------------------------
@@ -298,22 +307,9 @@ def _grade_folder(folder, notebooks, names, seed):
     """Grade the known notebooks of ``folder``: regular files only, never through a link, copied aside."""
     from .runner import grade_submission
 
+    wanted = {f"{name}.ipynb" for name in notebooks}
     with tempfile.TemporaryDirectory(prefix="rn-soumission-") as copy_dir:
-        try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            fd = None
-        if fd is not None:
-            try:
-                for name in notebooks:
-                    try:
-                        data = staging.read_regular(f"{name}.ipynb", fd, staging.MAX_NOTEBOOK_BYTES)
-                    except staging.Unreadable:
-                        continue
-                    if data is not None:
-                        (Path(copy_dir) / f"{name}.ipynb").write_bytes(data)
-            finally:
-                os.close(fd)
+        staging.copy_regular_files(folder, copy_dir, wanted.__contains__, staging.MAX_NOTEBOOK_BYTES)
         return grade_submission(copy_dir, seed=seed, names=names, include_questions=True)
 
 
@@ -329,16 +325,10 @@ class TrustedGrades(NbGraderPreprocessor):
         help="Seed of the graders' random inputs; None draws one per student and run (it is printed).",
     ).tag(config=True)
 
-    def _coursedir(self):
-        """The converter's course directory (preprocessor -> exporter -> converter), whose
-        ``submitted_directory`` the staging exporter points at the staged hand-ins."""
-        exporter = getattr(self, "parent", None)
-        coursedir = getattr(getattr(exporter, "parent", None), "coursedir", None)
-        return coursedir if isinstance(coursedir, CourseDirectory) else CourseDirectory(config=self.config)
-
     def _submitted_folder(self, resources):
         info = resources["nbgrader"]
-        coursedir = self._coursedir()
+        # The converter's: the staging exporter points its submitted_directory at the staged hand-ins.
+        coursedir = _course_directory(self)
         return coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
 
     def report_future(self, resources, folder=None):
@@ -455,41 +445,6 @@ class FeedbackHygiene(NbGraderPreprocessor):
 # --- running the notebook ---------------------------------------------------------------
 
 
-def _course_directory(preprocessor):
-    """The converter's CourseDirectory (preprocessor -> exporter -> converter), or one from the config."""
-    node = preprocessor
-    while node is not None:
-        coursedir = getattr(node, "coursedir", None)
-        if isinstance(coursedir, CourseDirectory):
-            return coursedir
-        node = getattr(node, "parent", None)
-    return CourseDirectory(config=preprocessor.config)
-
-
-def _copy_regular_files(source, target, suffixes, max_bytes=MAX_NOTEBOOK_BYTES):
-    """Copy the regular files of ``source`` (top level only) ending in ``suffixes``; never follow a link."""
-    try:
-        fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return []
-    copied = []
-    try:
-        for name in sorted(os.listdir(fd)):
-            if not name.endswith(suffixes) or name.startswith("."):
-                continue
-            try:
-                data = staging.read_regular(name, fd, max_bytes)
-            except staging.Unreadable:
-                continue
-            if data is not None:
-                with open(os.path.join(target, name), "xb") as out:
-                    out.write(data)
-                copied.append(name)
-    finally:
-        os.close(fd)
-    return copied
-
-
 _BOUNDED_CONTEXT = []
 
 
@@ -570,10 +525,10 @@ class ConfinedExecute(Execute):
         coursedir = _course_directory(self)
         if info.get("assignment"):
             release = coursedir.format_path(coursedir.release_directory, ".", info["assignment"])
-            _copy_regular_files(release, scratch, (".py",))
+            staging.copy_regular_files(release, scratch, lambda name: name.endswith(".py"), staging.MAX_NOTEBOOK_BYTES)
             if info.get("student"):
                 handin = coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
-                _copy_regular_files(handin, scratch, (".ipynb",))
+                staging.copy_regular_files(handin, scratch, lambda name: name.endswith(".ipynb"), staging.MAX_NOTEBOOK_BYTES)
         return scratch, coursedir
 
     # -- bounded outputs ------------------------------------------------------------------

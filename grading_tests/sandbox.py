@@ -206,30 +206,16 @@ def _python_paths():
 READY_MADE_NETWORKS = ["sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "flax"]
 
 
+# Both are worked out once per process: the installed packages do not change
+# during a run, and every worker start needs them.
 @functools.lru_cache(maxsize=1)
-def _forbidden_dirs_cached():
-    return tuple(tuple(pair) for pair in _forbidden_dirs_uncached())
-
-
 def _forbidden_dirs():
-    return [list(pair) for pair in _forbidden_dirs_cached()]
-
-
-def _forbidden_dirs_uncached():
     """[folder, module] of every ready-made network installed where the worker imports from."""
     return [[folder, name] for name in READY_MADE_NETWORKS for folder in confine.package_dirs([name], _python_paths())]
 
 
 @functools.lru_cache(maxsize=1)
-def _readable_roots_cached():
-    return json.dumps(_readable_roots_uncached())
-
-
 def _readable_roots():
-    return json.loads(_readable_roots_cached())
-
-
-def _readable_roots_uncached():
     """Directories the worker may read (``confine.readable_roots``), minus the
     course's packages and every ready-made network installed."""
     excluded = [str(p) for p in COURSE_PACKAGES] + [folder for folder, _ in _forbidden_dirs()]

@@ -43,6 +43,7 @@ __all__ = [
     "Unreadable",
     "open_dir",
     "read_regular",
+    "copy_regular_files",
     "rebuild",
     "replacement",
     "shown",
@@ -188,6 +189,34 @@ def read_regular(name, dir_fd, cap):
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def copy_regular_files(source, target, wanted, cap):
+    """Copy into ``target`` the regular files of the folder ``source`` whose names pass ``wanted``.
+
+    Top level only; a link, a FIFO, a device, a hidden or oversized file is
+    skipped (see :func:`read_regular`). Returns the names copied.
+    """
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return []
+    copied = []
+    try:
+        for name in sorted(os.listdir(fd)):
+            if name.startswith(".") or not wanted(name):
+                continue
+            try:
+                data = read_regular(name, fd, cap)
+            except Unreadable:
+                continue
+            if data is not None:
+                with open(os.path.join(target, name), "xb") as out:
+                    out.write(data)
+                copied.append(name)
+    finally:
+        os.close(fd)
+    return copied
 
 
 # --- rebuilding a notebook ------------------------------------------------------------
