@@ -132,33 +132,31 @@ def _vm_hwm(pid):
     return 0
 
 
-def processes():
-    """{pid: command line} of every process visible in /proc (kernel threads left out)."""
-    table = {}
+def _proc_files(name, mode="r"):
+    """(pid, content of /proc/<pid>/<name>) for every process still readable."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read()
+            with open(f"/proc/{entry}/{name}", mode) as f:
+                yield int(entry), f.read()
         except OSError:
             continue
-        if cmdline:
-            table[int(entry)] = cmdline.replace(b"\0", b" ").decode("utf-8", "replace").strip()
-    return table
+
+
+def processes():
+    """{pid: command line} of every process visible in /proc (kernel threads left out)."""
+    return {
+        pid: cmdline.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        for pid, cmdline in _proc_files("cmdline", "rb")
+        if cmdline
+    }
 
 
 def realtime_processes():
     """{pid: description} of the user processes with a real-time scheduling policy."""
     found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
+    for pid, stat in _proc_files("stat"):
         fields = stat[stat.rfind(")") + 2 :].split()
         try:
             flags, policy = int(fields[6]), int(fields[38])
@@ -166,23 +164,19 @@ def realtime_processes():
             continue
         if policy in _RT_POLICIES and not flags & _PF_KTHREAD:
             name = stat[stat.find("(") + 1 : stat.rfind(")")]
-            found[int(entry)] = f"{name} ({_RT_POLICIES[policy]})"
+            found[pid] = f"{name} ({_RT_POLICIES[policy]})"
     return found
 
 
 def descendants(pid):
     """The pids of every process below ``pid``."""
     children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for child, stat in _proc_files("stat"):
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
             parent = int(stat[stat.rfind(")") + 2 :].split()[1])
-        except (OSError, IndexError, ValueError):
+        except (IndexError, ValueError):
             continue
-        children.setdefault(parent, []).append(int(entry))
+        children.setdefault(parent, []).append(child)
     found, todo = set(), [pid]
     while todo:
         for child in children.get(todo.pop(), []):
