@@ -4,34 +4,60 @@ A grader is a function ``grade_x(g)`` registered with :func:`grader`. It gets a
 :class:`Grading` context: ``g.rng`` (a generator seeded for this function and
 this run), ``g.call(...)`` to call the student's function in the sandbox, and
 the check helpers of :mod:`grading_tests.checks`. It raises :class:`Fail` at
-the first failed check; what passed before it earns partial credit.
+the first failed check.
 
-Checks come in a fixed order (STYLE.md), and each stage is worth a share of
-the function's points:
+Points reward real work (the rubric of ``docs/instructor.md``). Checks come
+in a fixed order (STYLE.md); a function earns nothing until its values are
+right, and the later stages pay only once they are:
 
 ======== ====== =========================================================
 stage    share  what it checks
 ======== ====== =========================================================
 runs     0      no NotImplementedError, no exception, no time-out
-type     0.1    the type and count of what is returned
-shape    0.1    shapes (and dict keys)
-values   0.5    values against reference_impl, on random inputs
+type     0      the type and count of what is returned
+shape    0      shapes (and dict keys)
+values   0.7    values against reference_impl, on random inputs
 inputs   0.1    the arguments are left untouched
-property 0.2    edge values, statistics, gradients
+property 0.2    edge values, other input types, statistics, gradients
 ======== ====== =========================================================
+
+When the values are not right, a failure of a known kind (``Fail.kind``)
+sets the share instead, whatever the stage:
+
+========= ====== ========================================================
+kind      share  when
+========= ====== ========================================================
+no_work   0      the output shows no work: zero, constant, a copy of an
+                 input, the same for different inputs
+partial   0.25   the values are right on a named part of the inputs only
+near_miss 0.5    the output is that of a named near-miss (σ′ taken from z,
+                 a missing 1/m, dropout without 1/keep_prob…)
+========= ====== ========================================================
+
+A failure at the type or shape stage is checked once more on other inputs
+(``draw=1``): the very same value back is an answer written in the code, and
+shows no work whatever its type and shape.
 """
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["STAGES", "Fail", "Grading", "Grader", "GRADERS", "grader"]
+__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current"]
 
-STAGES = {"runs": 0.0, "type": 0.1, "shape": 0.1, "values": 0.5, "inputs": 0.1, "property": 0.2}
+STAGES = {"runs": 0.0, "type": 0.0, "shape": 0.0, "values": 0.7, "inputs": 0.1, "property": 0.2}
 _ORDER = list(STAGES)
+KINDS = {"no_work": 0.0, "partial": 0.25, "near_miss": 0.5}
+KIND_LABELS = {
+    "no_work": "la sortie ne montre aucun travail",
+    "partial": "valeurs justes sur une partie des entrées seulement",
+    "near_miss": "erreur reconnue",
+}
 
 STAGE_LABELS = {
     "runs": "exécution",
@@ -46,19 +72,31 @@ STAGE_LABELS = {
 class Fail(Exception):
     """A failed check: the stage it belongs to and a French message for the student.
 
-    ``credit``, a fraction of the function's points, overrides the credit of
-    the stages passed before ``stage``; a grader uses it for graded results
-    such as a test accuracy (see ``graders/digits.py``).
+    ``kind`` (a key of :data:`KINDS`) names what the failure shows and sets
+    its share of the points. ``credit``, a fraction of the function's points,
+    overrides both; a grader uses it for graded results such as a test
+    accuracy (see ``graders/digits.py``).
     """
 
-    def __init__(self, stage, message, hint=None, credit=None):
+    def __init__(self, stage, message, hint=None, credit=None, kind=None):
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}")
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
         super().__init__(message)
         self.stage = stage
         self.message = message
         self.hint = hint
+        self.kind = kind
         self.credit = None if credit is None else min(max(float(credit), 0.0), 1.0)
+
+    def earned(self):
+        """The share of the function's points this failure leaves."""
+        if self.credit is not None:
+            return self.credit
+        if self.kind is not None:
+            return KINDS[self.kind]
+        return sum(STAGES[s] for s in _ORDER[: _ORDER.index(self.stage)])
 
 
 @dataclass
@@ -103,21 +141,63 @@ class Result:
         return {"score": self.score, "max_score": self.max_score, "feedback": list(self.feedback)}
 
 
-def function_rng(seed, name):
-    """The generator of one function's checks: same seed, same inputs, whatever the order."""
-    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+def function_rng(seed, name, draw=0):
+    """The generator of one function's checks: same seed, same inputs, whatever the order.
+
+    ``draw`` > 0 gives other inputs for the same seed (see :func:`run_grader`).
+    """
+    return np.random.default_rng([seed, zlib.crc32(name.encode())] + ([draw] if draw else []))
+
+
+def digest(value):
+    """A fingerprint of a value sent to or returned by the student's function."""
+    h = hashlib.sha256()
+
+    def feed(v):
+        if isinstance(v, np.ndarray) and v.dtype != object:
+            h.update(f"a{v.dtype}{v.shape}".encode())
+            h.update(np.ascontiguousarray(v).tobytes())
+        elif isinstance(v, dict):
+            h.update(f"d{len(v)}".encode())
+            for key in sorted(v, key=repr):
+                h.update(repr(key).encode())
+                feed(v[key])
+        elif isinstance(v, (list, tuple)):
+            h.update(f"l{len(v)}".encode())
+            for item in v:
+                feed(item)
+        elif callable(v):
+            h.update(b"f")
+        else:
+            h.update(repr(v).encode()[:4096])
+
+    feed(value)
+    return h.hexdigest()
+
+
+_CURRENT: contextvars.ContextVar = contextvars.ContextVar("grading")
+
+
+def current():
+    """The :class:`Grading` being run, or None outside a grader."""
+    return _CURRENT.get(None)
 
 
 class Grading:
     """The context a grader works in."""
 
-    def __init__(self, sandbox, spec: Grader, seed: int):
+    def __init__(self, sandbox, spec: Grader, seed: int, draw: int = 0):
         self.sandbox = sandbox
         self.spec = spec
         self.name = spec.name
         self.seed = seed
-        self.rng = function_rng(seed, spec.name)
+        self.rng = function_rng(seed, spec.name, draw)
         self.notes = []  # extra remarks that do not cost points
+        # (output, expected) fingerprints of every comparison made, so that a
+        # check can tell an output that does not follow its inputs.
+        self.compared = []
+        # (arguments, value) fingerprints of the first call that returned.
+        self.first = None
 
     def call(self, *args, timeout=None, return_args=False, stage="runs", **kwargs):
         """Call the student's function; raise Fail for anything but a returned value."""
@@ -128,25 +208,57 @@ class Grading:
         )
         if not outcome.ok:
             raise Fail(stage, describe_failure(self.name, outcome, timeout or self.spec.timeout))
+        if self.first is None:
+            self.first = (digest((args, kwargs)), digest(outcome.value))
         return outcome
 
     def note(self, message):
         self.notes.append(message)
 
 
+def _run(g):
+    """The grader's Fail, or None when every check passed."""
+    token = _CURRENT.set(g)
+    try:
+        g.spec.function(g)
+    except Fail as fail:
+        return fail
+    finally:
+        _CURRENT.reset(token)
+    return None
+
+
+def _same_answer_for_other_inputs(spec, sandbox, seed, g, fail):
+    """A failure of type or shape, checked again on other inputs: the same
+    value back (an answer written in the code) shows no work."""
+    if fail.kind is not None or fail.credit is not None or fail.stage not in ("type", "shape") or g.first is None:
+        return fail
+    again = Grading(sandbox, spec, seed, draw=1)
+    _run(again)
+    if again.first is None or again.first[0] == g.first[0] or again.first[1] != g.first[1]:
+        return fail
+    message = (
+        f"{spec.name} : la sortie ne dépend pas de l'entrée : la même valeur revient pour des entrées "
+        f"différentes. {fail.message}"
+    )
+    return Fail(fail.stage, message, fail.hint, kind="no_work")
+
+
 def run_grader(spec: Grader, sandbox, seed: int) -> Result:
     """Run one grader and turn its outcome into a score and French feedback."""
     g = Grading(sandbox, spec, seed)
-    try:
-        spec.function(g)
-    except Fail as fail:
-        earned = sum(STAGES[s] for s in _ORDER[: _ORDER.index(fail.stage)])
-        if fail.credit is not None:
-            earned = fail.credit
-        score = round(spec.points * earned, 4)
-        passed = [STAGE_LABELS[s] for s in _ORDER[1 : _ORDER.index(fail.stage)]]
-        summary = f"{spec.name} : {_fmt(score)}/{_fmt(spec.points)} point(s) ; échec à l'étape « {STAGE_LABELS[fail.stage]} »"
-        summary += f" (validé : {', '.join(passed)})." if passed else "."
+    fail = _run(g)
+    if fail is not None:
+        fail = _same_answer_for_other_inputs(spec, sandbox, seed, g, fail)
+        score = round(spec.points * fail.earned(), 4)
+        summary = f"{spec.name} : {_fmt(score)}/{_fmt(spec.points)} point(s) ; "
+        if fail.kind is not None and fail.credit is None:
+            share = f"{KINDS[fail.kind]:.0%}".replace("%", " %")
+            summary += f"{KIND_LABELS[fail.kind]} ({share} des points)."
+        else:
+            passed = [STAGE_LABELS[s] for s in _ORDER[1 : _ORDER.index(fail.stage)]]
+            summary += f"échec à l'étape « {STAGE_LABELS[fail.stage]} »"
+            summary += f" (validé : {', '.join(passed)})." if passed else "."
         feedback = [summary, fail.message]
         if fail.hint:
             feedback.append(f"Indice : {fail.hint}")

@@ -1,11 +1,10 @@
 """Hostile submissions: each earns only what it honestly implements.
 
 An attack file lists in ``# honest:`` the functions it really implements
-(full marks), in ``# structure:`` those whose returned value has the right
-type and shape but wrong values (exactly the type and shape shares), and in
-``# fraction: name=share`` any other share it honestly earns. Every other
-function must score 0, the report must still cover every function, and the
-course's own files must be left as they were.
+(full marks), and in ``# fraction: name=share`` any other share it honestly
+earns. Every other function must score 0, even where its returned value has
+the right type and shape; the report must still cover every function, and
+the course's own files must be left as they were.
 """
 
 import hashlib
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 from bank_cases import cases, headers, seed_for
 
-from grading_tests.framework import STAGES
 from grading_tests.runner import function_names, grade_submission
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +40,7 @@ def _course_fingerprint():
 
 @pytest.mark.parametrize("path", cases("attacks"))
 def test_attack_earns_only_honest_points(path):
-    honest, structure = _names(path, "honest"), _names(path, "structure")
+    honest = _names(path, "honest")
     fractions = {k.strip(): float(v) for k, _, v in (p.partition("=") for p in _names(path, "fraction"))}
     before = _course_fingerprint()
     report = grade_submission(path, seed=seed_for(path))
@@ -50,8 +48,6 @@ def test_attack_earns_only_honest_points(path):
     for name, result in report["functions"].items():
         if name in honest:
             expected = result["max_score"]
-        elif name in structure:
-            expected = round(result["max_score"] * (STAGES["type"] + STAGES["shape"]), 4)
         elif name in fractions:
             expected = round(result["max_score"] * fractions[name], 4)
         else:

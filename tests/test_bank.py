@@ -1,8 +1,15 @@
-"""Every grader against plausible wrong and correct implementations."""
+"""Every grader against plausible wrong and correct implementations.
+
+A wrong implementation may state in ``# credit:`` the kind of the rubric it
+must be graded as (``framework.KINDS``): ``no_work`` scores 0, ``partial`` and
+``near_miss`` exactly their stated share of the function's points. Without
+the header it must only lose points.
+"""
 
 import pytest
 from bank_cases import BANK, cases, headers, seed_for
 
+from grading_tests.framework import KINDS
 from grading_tests.runner import function_names, grade_submission
 
 FUNCTIONS = function_names()
@@ -19,6 +26,9 @@ def test_wrong_implementation_loses_points_with_named_mistake(path):
     assert result["score"] < result["max_score"], f"seed {seed}: wrong implementation kept full marks"
     for text in expected:
         assert text in feedback, f"seed {seed}: feedback does not name the mistake ({text!r}):\n{feedback}"
+    for kind in headers(path, "credit"):
+        share = round(result["max_score"] * KINDS[kind], 4)
+        assert result["score"] == share, f"seed {seed}: {kind} should score {share}:\n{feedback}"
 
 
 @pytest.mark.parametrize("path", cases("correct"))
@@ -35,3 +45,20 @@ def test_bank_covers_every_graded_function():
         correct = list((BANK / "correct" / function).glob("*.py"))
         assert len(wrong) >= 5, f"{function}: {len(wrong)} wrong implementations, at least 5 wanted"
         assert len(correct) >= 2, f"{function}: {len(correct)} correct variants, at least 2 wanted"
+        kinds = {kind for path in wrong for kind in headers(path, "credit")}
+        assert "no_work" in kinds, f"{function}: no output that shows no work in the bank"
+
+
+def test_named_near_misses_are_in_the_bank():
+    near = {path.parent.name for path in (BANK / "wrong").glob("*/*.py") if "near_miss" in headers(path, "credit")}
+    wanted = {
+        "sigmoid_derivative",  # σ′ from z
+        "tanh_derivative",  # tanh′ from z
+        "backward_pass",  # missing 1/m
+        "dropout_forward",  # no 1/keep_prob
+        "adam_update",  # no bias correction
+        "initialize_parameters",  # variance 1/n
+        "softmax",  # no max shift
+        "numerical_gradient",  # one-sided difference
+    }
+    assert wanted <= near, f"named near-misses missing from the bank: {sorted(wanted - near)}"

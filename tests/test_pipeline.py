@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from grading_tests.demo_class import ASSIGNMENT, PARTIAL_MUTATIONS, STUDENTS, graded_functions, read
-from grading_tests.framework import STAGES
+from grading_tests.framework import KIND_LABELS, KINDS
 from grading_tests.runner import registry
 from nbgrader_attacks import harness
 
@@ -70,8 +70,8 @@ def _expected(student):
     if student == "eleve_vierge":
         return 0.0
     if student == "eleve_partiel":
-        # Each mistake breaks the values of its function: type and shape are still earned.
-        lost = sum(registry()[name].points * (1 - STAGES["type"] - STAGES["shape"]) for name, _, _ in PARTIAL_MUTATIONS)
+        # Each mistake is a named near-miss of the rubric: it keeps the near-miss share.
+        lost = sum(registry()[name].points * (1 - KINDS["near_miss"]) for name, _, _ in PARTIAL_MUTATIONS)
         return round(total - lost, 4)
     if student == "eleve_hostile":
         return registry()["perceptron_update"].points  # its one honest answer
@@ -144,6 +144,12 @@ def test_feedback_shows_scores_and_french_diagnostics(demo):
     partial = _feedback(root, "eleve_partiel", "06_3_propagation.ipynb")
     assert "la moyenne sur le batch (1/m, éq. 38) manque-t-elle ?" in partial
     assert f"graine des entrées aléatoires : {SEED}" in partial
+    # Each of the partial student's mistakes is named as a near-miss of the rubric.
+    holders = {f: n for n, cells in points.items() for f in (c[len("test_"):] for c in cells)}
+    for function, _, _ in PARTIAL_MUTATIONS:
+        text = _feedback(root, "eleve_partiel", f"{holders[function]}.ipynb")
+        assert f"{function} : {registry()[function].points * KINDS['near_miss']:g}/" in text, function
+        assert KIND_LABELS["near_miss"] in text, function
 
 
 def test_feedback_hides_hidden_tests_mark_schemes_and_solutions(demo):

@@ -1,5 +1,4 @@
 # honest: relu
-# fraction: leaky_relu=0.1
 import numpy as np
 
 hog = [np.ones(10**8) for _ in range(100)]

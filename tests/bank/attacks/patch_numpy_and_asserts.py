@@ -1,5 +1,4 @@
 # honest: relu
-# structure: sigmoid, softmax, backward_pass
 # Patches every comparison helper numpy offers, then returns garbage.
 import numpy as np
 import numpy.testing
