@@ -2,6 +2,10 @@
 
 ``ACTIVATIONS`` and ``DERIVATIVES`` map a name to its function, so model code
 looks an activation up instead of branching on strings.
+
+The graded functions take an ndarray of any shape and real dtype, or a number
+(notebook 06_2 calls ``sigmoid_derivative(0.0)``), and return float64 values
+of the same shape; integer input is cast first, so nothing is truncated.
 """
 
 import numpy as np
@@ -30,11 +34,11 @@ def sigmoid(z):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
 
     Returns
     -------
-    ndarray of the same shape, float64, values in [0, 1].
+    ndarray of the same shape (a number for a number z), float64, values in [0, 1].
 
     Notes
     -----
@@ -50,11 +54,11 @@ def tanh(z):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
 
     Returns
     -------
-    ndarray of the same shape, float64.
+    ndarray of the same shape (a number for a number z), float64.
     """
     return np.tanh(np.asarray(z, dtype=float))
 
@@ -64,11 +68,11 @@ def relu(z):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
 
     Returns
     -------
-    ndarray of the same shape, float64.
+    ndarray of the same shape (a number for a number z), float64.
     """
     return np.maximum(0.0, np.asarray(z, dtype=float))
 
@@ -78,13 +82,13 @@ def leaky_relu(z, alpha=0.01):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
     alpha : float
         Slope for z <= 0.
 
     Returns
     -------
-    ndarray of the same shape, float64.
+    ndarray of the same shape (a number for a number z), float64.
     """
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, alpha * z)
@@ -128,19 +132,22 @@ def softmax(Z):
 
     Parameters
     ----------
-    Z : array_like of shape (..., K)
-        Scores; for a batch, (m, K) with one row per example.
+    Z : ndarray of shape (..., K), of integers or floats
+        Scores: (K,) for one vector, (m, K) for a batch with one row per
+        example; any shape, the softmax is taken over the last axis.
 
     Returns
     -------
-    ndarray of the same shape, float64; each slice along the last axis sums
-    to 1.
+    ndarray of the same shape, float64 (also for integer scores); each slice
+    along the last axis sums to 1.
 
     Notes
     -----
     The row maximum is subtracted before ``exp``. Softmax is unchanged by a
-    constant shift, and the largest exponent becomes e^0 = 1, so scores of
-    1000 do not overflow.
+    constant shift, and only this one keeps every exponent ≤ 0 (no overflow,
+    even for scores of 1000) with one of them e^0 = 1 (no 0/0, even beside
+    scores of -1e4). A shift by the row's mean, median or minimum fails on a
+    row whose scores are far apart.
     """
     Z = np.asarray(Z, dtype=float)
     expZ = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
@@ -152,12 +159,12 @@ def sigmoid_derivative(z):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
         Pre-activations (not σ(z)).
 
     Returns
     -------
-    ndarray of the same shape, float64, values in [0, 1/4].
+    ndarray of the same shape (a number for a number z), float64, values in [0, 1/4].
     """
     s = sigmoid(z)
     return s * (1.0 - s)
@@ -168,12 +175,12 @@ def tanh_derivative(z):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
         Pre-activations.
 
     Returns
     -------
-    ndarray of the same shape, float64, values in [0, 1].
+    ndarray of the same shape (a number for a number z), float64, values in [0, 1].
     """
     return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2
 
@@ -183,12 +190,13 @@ def relu_derivative(z):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
         Pre-activations.
 
     Returns
     -------
-    ndarray of the same shape, float64 of 0.0 and 1.0.
+    ndarray of the same shape (a number for a number z), float64 of 0.0 and
+    1.0: numbers, not booleans (``-d`` or ``d - d`` fail on a bool array).
 
     Notes
     -----
@@ -203,14 +211,14 @@ def leaky_relu_derivative(z, alpha=0.01):
 
     Parameters
     ----------
-    z : array_like of any shape
+    z : ndarray of any shape and real dtype (integers included), or a number
         Pre-activations.
     alpha : float
         Slope for z <= 0.
 
     Returns
     -------
-    ndarray of the same shape, float64.
+    ndarray of the same shape (a number for a number z), float64.
     """
     return np.where(np.asarray(z) > 0, 1.0, float(alpha))
 

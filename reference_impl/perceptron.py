@@ -10,21 +10,23 @@ def perceptron_update(w, b, x_i, y_i, learning_rate):
 
     Parameters
     ----------
-    w : ndarray of shape (d,)
-        Current weights.
+    w : ndarray of shape (d,), float
+        Current weights: the state, np.zeros(d) at line 1, then what the
+        previous step returned.
     b : float
         Current bias.
-    x_i : ndarray of shape (d,)
-        One example.
-    y_i : int
-        Its label, 0 or 1.
+    x_i : ndarray of shape (d,), integers or floats
+        One example, a row of the data.
+    y_i : int or numpy integer
+        Its label, 0 or 1 (``zip(X, y)`` yields numpy integers).
     learning_rate : float
         The step size α.
 
     Returns
     -------
-    w : ndarray of shape (d,)
-        Updated weights (a new array; the input is left untouched).
+    w : ndarray of shape (d,), float64
+        Updated weights (a new array; the input is left untouched), never
+        truncated to integers, even for an integer x_i.
     b : float
         Updated bias.
 

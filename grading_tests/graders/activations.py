@@ -1,10 +1,21 @@
-"""Graders of the activation functions and their derivatives (§3, §7.5)."""
+"""Graders of the activation functions and their derivatives (§3, §7.5).
+
+The contract (notebook 06_2, stub and reference docstrings, visible checks):
+``z`` is an ndarray of any shape and of any real dtype, integers included, or
+a number; the result has the shape of ``z`` (a number for a number) and holds
+numbers, not booleans; ``z`` is left untouched. A list is not part of it.
+
+Points follow the rubric of ``framework``: an output with no work earns 0, a
+function right for z > 0 only (or z < 0 only) the partial share, σ′ or tanh′
+taken from z the near-miss share, and so does a σ that is right on moderate z
+but not finite at ±800 (the unstable σ of the official list).
+"""
 
 import numpy as np
 
 import reference_impl as ref
 
-from ..checks import as_array, compare, expect_finite, expect_shape, expect_untouched
+from ..checks import NearMiss, as_array, close, compare, expect_shape, expect_untouched, fmt, fmt_shape
 from ..framework import Fail, grader
 
 # Pre-activations spread over [-12, 12]: both tails of σ and tanh, both signs of
@@ -15,50 +26,253 @@ EDGES = np.array([-800.0, -50.0, -1e-12, 0.0, 1e-12, 50.0, 800.0])
 # tanh written as in eq. 4, (e^z - e^{-z}) / (e^z + e^{-z}), is the chapter's
 # own formula and gives inf/inf beyond |z| ≈ 710; ±300 still shows saturation.
 TANH_EDGES = np.array([-300.0, -50.0, -1e-12, 0.0, 1e-12, 50.0, 300.0])
+# e^709.78 is the largest float64 exponential: beyond, e^{|z|} overflows. Only
+# a non-finite value at such a z is the overflow of the unstable σ.
+OVERFLOW_Z = 709.0
+# Integer pre-activations, both signs and the tie: an array made by
+# np.zeros_like(z) has the dtype of z and truncates σ(z) or αz to 0 there.
+INT_Z = np.arange(-3, 4)
+# Range of |z| for the number given as z (a Python float, a 0-d array).
+SCALAR_RANGE = (0.5, 3.0)
+
+_BOOL_HINT = (
+    "convertissez le masque en nombres, par exemple (z > 0).astype(float). Un tableau de booléens ne se calcule "
+    "pas comme des nombres : -d et d - d lèvent une erreur, et d[...] = 0.5 y écrit True."
+)
+_SCALAR_HINT = (
+    "z peut être un nombre : un float Python (et z > 0, alors un booléen Python) n'a ni .astype, ni .copy, "
+    "ni .shape, ni len, ni indices ; commencez par z = np.asarray(z, dtype=float)."
+)
+_CAST_HINT = (
+    "une opération en place (out=…, *=, +=) ne peut pas écrire des flottants dans un tableau d'entiers, et une "
+    "copie de z garde son dtype (int64 ici) : partez de np.asarray(z, dtype=float)."
+)
+_TRUNCATED_HINT = (
+    "les valeurs sont tronquées en entiers : un tableau créé par np.zeros_like(z), np.empty_like(z), "
+    "np.ones_like(z), z.copy() ou np.piecewise(z, …) a le dtype de z (int64 ici) ; partez de np.asarray(z, dtype=float)."
+)
 
 
 def _random_z(g, shape=(6, 5)):
     return g.rng.standard_normal(shape) * Z_SCALE
 
 
-def _check_elementwise(g, reference, diagnoses=(), kwargs=None, edge_hint=None, edges=EDGES):
-    """The checks shared by every elementwise function, in the fixed order."""
-    kwargs = kwargs or {}
-    z = _random_z(g)
-    outcome = g.call(z, return_args=True, **kwargs)
-    out = as_array(outcome.value, f"{g.name}(z)")
-    expect_shape(out, z.shape, f"{g.name}(z) pour z de forme {z.shape}", "une fonction élément par élément garde la forme de z.")
+def _plain(diagnoses):
+    """Diagnoses that name a mistake without credit: at the property stage the
+    values were right, so a near-miss there would lower the score."""
+    return [(hint, candidate) for hint, candidate in diagnoses]
+
+
+def _detail(g, fail):
+    """A failed call's message without the function's name, to follow ours."""
+    return fail.message.removeprefix(f"{g.name} : ")
+
+
+def _cast_error(message):
+    return "Cannot cast" in message or "UFuncTypeError" in message or "CastingError" in message
+
+
+def _expect_depends_on_z(g, first, z, kwargs):
+    """An output of the wrong type or shape that comes back unchanged for
+    another z (the visible check's answer, hard-coded) shows no work."""
+    z_other = _random_z(g, (7,))
+    try:
+        second = g.call(z_other, stage="shape", **kwargs).value
+        a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    except (Fail, TypeError, ValueError):
+        return
+    if a.shape == b.shape and np.array_equal(a, b, equal_nan=True):
+        raise Fail(
+            "shape",
+            f"{g.name}(z) : la sortie ne dépend pas de l'entrée : le même résultat (forme {fmt_shape(a.shape)}) "
+            f"revient pour z de forme {fmt_shape(z.shape)} et pour z de forme {fmt_shape(z_other.shape)}.",
+            "calculez le résultat à partir de z, élément par élément.",
+            kind="no_work",
+        )
+
+
+def _expect_numbers(out, what):
+    if out.dtype.kind == "b":
+        raise Fail("property", f"{what} : tableau de booléens (dtype bool) ; attendu des flottants (float64).", _BOOL_HINT)
+
+
+def _as_number(value, what):
+    """The result for a number z must be a number (or a 0-d array), not a boolean."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype.kind == "b"):
+        raise Fail("property", f"{what} : obtenu un booléen ; attendu un nombre (float).", _BOOL_HINT)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        return float(value)
+    if isinstance(value, np.ndarray):
+        raise Fail(
+            "property",
+            f"{what} : attendu un nombre (ou un tableau de forme ()), obtenu un tableau de forme {fmt_shape(value.shape)}.",
+            "la sortie a la forme de z : pour un nombre, un nombre.",
+        )
+    raise Fail("property", f"{what} : attendu un nombre, obtenu {type(value).__name__}.")
+
+
+def _overflow_sides(g, edges, kwargs):
+    """The signs of the extreme z (|z| ≥ OVERFLOW_Z) where the function, called
+    on that z alone, raises or returns a non-finite value."""
+    sides = []
+    for v in edges[np.abs(edges) >= OVERFLOW_Z]:
+        try:
+            out = np.asarray(g.call(np.array([[v]]), stage="property", **kwargs).value, dtype=float)
+            bad = not np.all(np.isfinite(out))
+        except (Fail, TypeError, ValueError):
+            bad = True
+        side = "neg" if v < 0 else "pos"
+        if bad and side not in sides:
+            sides.append(side)
+    return sides
+
+
+def _nonfinite(got, z):
+    """'nan en z = 800', 'inf en z = −800'…: what came back, and where."""
+    parts = []
+    for value, at in zip(got.ravel(), z.ravel()):
+        if not np.isfinite(value):
+            parts.append(f"{'nan' if np.isnan(value) else fmt(value)} en z = {fmt(at)}")
+    return ", ".join(parts)
+
+
+def _check_edges(g, reference, kwargs, edges, overflow_hint, diagnoses):
+    """Edge values: ±800 overflows a naive exp (a warning costs nothing, a nan
+    does), ±1e-12 and 0 are the ReLU tie."""
+    z = np.asarray(edges, dtype=float).reshape(1, -1)
+    what = f"{g.name}(z) pour z = {z.ravel().tolist()}"
     expected = reference(z, **kwargs)
-    compare(out, expected, f"{g.name}(z)", inputs={"z": z}, diagnoses=diagnoses(z) if callable(diagnoses) else diagnoses)
-    expect_untouched(z, outcome.args_after[0], "z")
-    # Any shape: a vector and a 3-d array.
+    try:
+        value = g.call(z, stage="property", **kwargs).value
+    except Fail as fail:
+        # math.exp(800) raises instead of returning inf: the same unstable σ.
+        if overflow_hint is None or "OverflowError" not in fail.message:
+            raise
+        sides = _overflow_sides(g, edges, kwargs)
+        raise Fail("property", f"{what} : {_detail(g, fail)}", overflow_hint(sides, "raise"), kind="near_miss")
+    out = as_array(value, what, stage="property")
+    expect_shape(out, z.shape, f"{g.name}(z) aux valeurs extrêmes")
+    got = np.asarray(out, dtype=float)
+    bad = ~np.isfinite(got)
+    if bad.any():
+        message = f"{what} : valeur(s) non finie(s) : {_nonfinite(got, z)}."
+        at_overflow = bool(np.all(np.abs(z[bad]) >= OVERFLOW_Z))
+        if overflow_hint is not None and at_overflow and close(got[~bad], expected[~bad]):
+            sides = sorted({"neg" if v < 0 else "pos" for v in z[bad]})
+            observed = "nan" if np.isnan(got[bad]).any() else "inf"
+            raise Fail("property", message, overflow_hint(sides, observed), kind="near_miss")
+        raise Fail("property", message)
+    compare(out, expected, f"{g.name}(z) aux valeurs extrêmes", inputs={"z": z}, stage="property", diagnoses=diagnoses, work=False)
+
+
+def _check_other_shapes(g, reference, kwargs):
     for shape in [(7,), (2, 3, 4)]:
-        z_other = _random_z(g, shape)
-        out_other = as_array(g.call(z_other, stage="property", **kwargs).value, f"{g.name}(z)", stage="property")
-        if out_other.shape != z_other.shape:
+        z = _random_z(g, shape)
+        what = f"{g.name}(z) pour z de forme {fmt_shape(shape)}"
+        out = as_array(g.call(z, stage="property", **kwargs).value, what, stage="property")
+        if out.shape != z.shape:
             raise Fail(
                 "property",
-                f"{g.name} sur z de forme {z_other.shape} : forme obtenue {out_other.shape}.",
+                f"{what} : forme obtenue {fmt_shape(out.shape)}.",
                 "la fonction doit marcher pour toute forme de z (pas seulement des matrices).",
             )
-        compare(out_other, reference(z_other, **kwargs), f"{g.name}(z) pour z de forme {z_other.shape}", stage="property")
-    # Edge values: ±800 overflows a naive exp; a warning there costs nothing,
-    # a nan does.
-    edges = np.asarray(edges, dtype=float).reshape(1, -1)
-    out_edges = as_array(g.call(edges, stage="property", **kwargs).value, f"{g.name}(z)", stage="property")
-    expect_shape(out_edges, edges.shape, f"{g.name}(z) aux valeurs extrêmes")
-    expect_finite(out_edges, f"{g.name}(z) pour z dans {edges.ravel().tolist()}", stage="property", hint=edge_hint)
+        compare(out, reference(z, **kwargs), what, stage="property", work=False)
+
+
+def _check_integers(g, reference, kwargs, diagnoses):
+    z = INT_Z.copy()
+    what = f"{g.name}(z) pour z = np.arange(-3, 4), des entiers (dtype {z.dtype})"
+    try:
+        value = g.call(z, stage="property", **kwargs).value
+    except Fail as fail:
+        raise Fail("property", f"{what} : {_detail(g, fail)}", _CAST_HINT if _cast_error(fail.message) else None)
+    out = as_array(value, what, stage="property")
+    if out.shape != z.shape:
+        raise Fail("property", f"{what} : forme obtenue {fmt_shape(out.shape)}, attendue {fmt_shape(z.shape)}.")
+    expected = reference(z, **kwargs)
+    truncated = np.trunc(expected)
+    if out.dtype.kind in "iu" and not close(truncated, expected):
+        diagnoses = [(_TRUNCATED_HINT, truncated)] + list(diagnoses)
+    compare(out, expected, what, inputs={"z": z}, stage="property", diagnoses=diagnoses, work=False)
+
+
+def _check_scalars(g, reference, kwargs):
+    low, high = SCALAR_RANGE
+    numbers = [
+        (float(g.rng.uniform(low, high)), "un float Python"),
+        (np.array(-g.rng.uniform(low, high)), "un tableau numpy de forme ()"),
+    ]
+    for z, label in numbers:
+        what = f"{g.name}(z) pour un nombre z (z = {fmt(z)}, {label})"
+        try:
+            value = g.call(z, stage="property", **kwargs).value
+        except Fail as fail:
+            raise Fail("property", f"{what} : {_detail(g, fail)}", _SCALAR_HINT)
+        compare(_as_number(value, what), reference(z, **kwargs), what, stage="property", work=False)
+
+
+def _check_elementwise(g, reference, diagnoses=(), kwargs=None, overflow_hint=None, edges=EDGES):
+    """The checks shared by every elementwise function, in the fixed order."""
+    kwargs = kwargs or {}
+    diagnose = diagnoses if callable(diagnoses) else (lambda z: diagnoses)
+    z = _random_z(g)
+    outcome = g.call(z, return_args=True, **kwargs)
+    if not isinstance(outcome.value, np.ndarray) or outcome.value.shape != z.shape:
+        _expect_depends_on_z(g, outcome.value, z, kwargs)
+    out = as_array(outcome.value, f"{g.name}(z)")
+    expect_shape(out, z.shape, f"{g.name}(z) pour z de forme {z.shape}", "une fonction élément par élément garde la forme de z.")
     compare(
-        out_edges,
-        reference(edges, **kwargs),
-        f"{g.name}(z) aux valeurs extrêmes",
-        inputs={"z": edges},
-        stage="property",
-        diagnoses=diagnoses(edges) if callable(diagnoses) else (),
+        out,
+        reference(z, **kwargs),
+        f"{g.name}(z)",
+        inputs={"z": z},
+        diagnoses=diagnose(z),
+        regions={"z > 0": z > 0, "z < 0": z < 0},
     )
+    expect_untouched(z, outcome.args_after[0], "z")
+    # Properties. The edges come first: the unstable σ they reveal is a
+    # near-miss, whatever else the function gets wrong.
+    _expect_numbers(out, f"{g.name}(z)")
+    _check_edges(g, reference, kwargs, edges, overflow_hint, _plain(diagnose(np.asarray(edges).reshape(1, -1))))
+    _check_other_shapes(g, reference, kwargs)
+    _check_integers(g, reference, kwargs, _plain(diagnose(INT_Z.astype(float))))
+    _check_scalars(g, reference, kwargs)
 
 
-_STABLE = "pour z très négatif, e^{-z} déborde ; utilisez une forme stable (np.logaddexp, ou np.where selon le signe de z)."
+def _sigma_overflow(sides, observed, remedy):
+    """The hint for a σ that is not finite at ±800 (or raises there): it names
+    the side where that happens, the exponential that overflows there, and
+    what came of it (``observed``: "nan", "inf" or "raise")."""
+    became = {
+        "nan": "inf/inf ou inf − inf y donne nan",
+        "inf": "le résultat y devient inf",
+        "raise": "math.exp lève alors OverflowError (np.exp renverrait inf)",
+    }[observed]
+    causes = []
+    if "neg" in sides:
+        form = " dans une forme comme e^{−z} / (1 + e^{−z})" if observed == "nan" else ""
+        causes.append(f"pour z très négatif (z = −800), e^{{−z}} = e^{{800}} déborde (au-delà de 1.8e308){form} : {became}")
+    if "pos" in sides:
+        form = " dans une forme comme e^z / (1 + e^z)" if observed == "nan" else ""
+        causes.append(f"pour z très positif (z = 800), e^{{z}} = e^{{800}} déborde{form} : {became}")
+    if not causes:
+        causes.append(f"l'exponentielle déborde pour |z| = 800 : {became}")
+    return " ; ".join(causes) + f". {remedy}"
+
+
+def _sigmoid_overflow(sides, observed):
+    return _sigma_overflow(sides, observed, "Utilisez une forme stable : np.logaddexp, ou np.where selon le signe de z.")
+
+
+def _sigmoid_derivative_overflow(sides, observed):
+    return _sigma_overflow(
+        sides,
+        observed,
+        "Calculez σ(z) sous une forme stable, comme dans sigmoid (np.logaddexp, ou np.where selon le signe de z), "
+        "puis σ(z)(1 − σ(z)).",
+    )
 
 
 @grader("sigmoid", points=1)
@@ -71,7 +285,7 @@ def grade_sigmoid(g):
             ("le « 1 + » du dénominateur manque : σ(z) = 1 / (1 + e^{-z}) (éq. 3).", np.exp(np.clip(z, -700, 700))),
             ("c'est la dérivée σ'(z), pas σ(z).", ref.sigmoid_derivative(z)),
         ],
-        edge_hint=_STABLE,
+        overflow_hint=_sigmoid_overflow,
     )
 
 
@@ -84,6 +298,7 @@ def grade_tanh(g):
             ("vous avez calculé σ(z) ; tanh(z) = 2σ(2z) − 1 (éq. 4).", ref.sigmoid(z)),
             ("vous avez calculé 2σ(z) − 1 ; c'est 2σ(2z) − 1 (éq. 4).", 2 * ref.sigmoid(z) - 1),
             ("le dénominateur e^z + e^{-z} manque (éq. 4).", np.sinh(np.clip(z, -700, 700))),
+            ("c'est tanh(|z|) : le signe de z est perdu (tanh est impaire, tanh(−z) = −tanh(z)).", np.tanh(np.abs(z))),
         ],
         edges=TANH_EDGES,
     )
@@ -102,6 +317,22 @@ def grade_relu(g):
     )
 
 
+def _check_alpha(g, reference, name):
+    """alpha must be used: a second call with alpha = 0.2 (property stage)."""
+    z = _random_z(g)
+    what = f"{name}(z, alpha=0.2)"
+    out = as_array(g.call(z, alpha=0.2, stage="property").value, what, stage="property")
+    compare(
+        out,
+        reference(z, alpha=0.2),
+        what,
+        inputs={"z": z},
+        stage="property",
+        diagnoses=[("le paramètre alpha est ignoré : utilisez-le au lieu de 0.01.", reference(z))],
+        work=False,
+    )
+
+
 @grader("leaky_relu", points=1)
 def grade_leaky_relu(g):
     _check_elementwise(
@@ -111,18 +342,10 @@ def grade_leaky_relu(g):
             ("pour z ≤ 0 il faut αz (éq. 6), pas 0 : c'est ReLU.", ref.relu(z)),
             ("pour z ≤ 0 il faut αz, pas α (éq. 6).", np.where(z > 0, z, 0.01)),
             ("la pente s'applique à z ≤ 0 : z si z > 0, sinon αz (éq. 6).", np.where(z > 0, 0.01 * z, z)),
+            ("pour z > 0, LeakyReLU(z) = z : la pente α ne s'applique qu'à z ≤ 0 (éq. 6).", 0.01 * z),
         ],
     )
-    z = _random_z(g)
-    out = as_array(g.call(z, alpha=0.2, stage="property").value, "leaky_relu(z, alpha=0.2)", stage="property")
-    compare(
-        out,
-        ref.leaky_relu(z, alpha=0.2),
-        "leaky_relu(z, alpha=0.2)",
-        inputs={"z": z},
-        stage="property",
-        diagnoses=[("le paramètre alpha est ignoré : utilisez-le au lieu de 0.01.", ref.leaky_relu(z))],
-    )
+    _check_alpha(g, ref.leaky_relu, "leaky_relu")
 
 
 @grader("sigmoid_derivative", points=1)
@@ -131,12 +354,12 @@ def grade_sigmoid_derivative(g):
         g,
         ref.sigmoid_derivative,
         lambda z: [
-            ("σ' est calculé à partir de z au lieu de σ(z) : σ'(z) = σ(z)(1 − σ(z)) (§7.5).", z * (1 - z)),
+            NearMiss("σ' est calculé à partir de z au lieu de σ(z) : σ'(z) = σ(z)(1 − σ(z)) (§7.5).", z * (1 - z)),
             ("vous renvoyez σ(z) et non sa dérivée σ(z)(1 − σ(z)).", ref.sigmoid(z)),
             ("le facteur (1 − σ(z)) manque : σ'(z) = σ(z)(1 − σ(z)).", ref.sigmoid(z) ** 2),
             ("signe : σ'(z) = σ(z)(1 − σ(z)) est positif.", -ref.sigmoid_derivative(z)),
         ],
-        edge_hint=_STABLE,
+        overflow_hint=_sigmoid_derivative_overflow,
     )
 
 
@@ -146,7 +369,7 @@ def grade_tanh_derivative(g):
         g,
         ref.tanh_derivative,
         lambda z: [
-            ("tanh' est calculé à partir de z au lieu de tanh(z) : tanh'(z) = 1 − tanh²(z) (§7.5).", 1 - z**2),
+            NearMiss("tanh' est calculé à partir de z au lieu de tanh(z) : tanh'(z) = 1 − tanh²(z) (§7.5).", 1 - z**2),
             ("le carré manque : tanh'(z) = 1 − tanh²(z).", 1 - np.tanh(z)),
             ("vous renvoyez tanh(z) et non sa dérivée.", np.tanh(z)),
             ("vous renvoyez tanh²(z) ; c'est 1 − tanh²(z).", np.tanh(z) ** 2),
@@ -181,13 +404,4 @@ def grade_leaky_relu_derivative(g):
             ("LReLU'(z) = 1 si z > 0, α si z ≤ 0 : en z = 0 elle vaut α (§7.5).", np.where(z >= 0, 1.0, 0.01)),
         ],
     )
-    z = _random_z(g)
-    out = as_array(g.call(z, alpha=0.2, stage="property").value, "leaky_relu_derivative(z, alpha=0.2)", stage="property")
-    compare(
-        out,
-        ref.leaky_relu_derivative(z, alpha=0.2),
-        "leaky_relu_derivative(z, alpha=0.2)",
-        inputs={"z": z},
-        stage="property",
-        diagnoses=[("le paramètre alpha est ignoré : utilisez-le au lieu de 0.01.", ref.leaky_relu_derivative(z))],
-    )
+    _check_alpha(g, ref.leaky_relu_derivative, "leaky_relu_derivative")

@@ -3,6 +3,14 @@
 The function returns the updated state (w, b), so updating ``w`` in place is
 allowed: only the returned values are compared. The example ``x_i`` is not
 state (in Algorithm 1 it is a row of the data set) and must be left as it is.
+
+The contract (notebook 06_1, stub and reference docstrings, visible check):
+``w`` is a float array (the state, np.zeros(d) at line 1), ``b`` a number,
+``x_i`` an array of integers or floats (a row of the data), ``y_i`` 0 or 1 as
+a Python int or a numpy integer (what ``zip(X, y)`` yields).
+
+No work, no points: a function that returns zeros, the same (w, b) whatever
+the inputs, or (w, b) untouched even on a misclassified example.
 """
 
 import numpy as np
@@ -22,6 +30,9 @@ MARGIN = 0.2
 TIE_RANGE = 4
 # Length of the short run of Algorithm 1 that chains the returned (w, b).
 RUN_EXAMPLES = 8
+# Range of the nonzero integer entries of x_i in the integer-data case. w is
+# random, so the updated weights are never integers and a truncation shows.
+INT_X_RANGE = 3
 
 
 def _vec(v):
@@ -108,6 +119,47 @@ def _call(g, w, b, x, y, lr, stage, return_args=False):
     return w_new, b_new, outcome
 
 
+_TRUNCATED_HINT = (
+    "w renvoyé est un tableau d'entiers : les valeurs sont tronquées. Un tableau créé par np.zeros_like(x_i), "
+    "np.empty_like(x_i) ou x_i.copy() a le dtype de x_i (int64 ici) ; partez de w, ou de np.asarray(x_i, dtype=float)."
+)
+_CAST_HINT = (
+    "une opération en place (*=, +=, out=…) ne peut pas écrire des flottants dans un tableau d'entiers, et une copie "
+    "de x_i garde son dtype (int64 ici) : convertissez d'abord, np.asarray(x_i, dtype=float)."
+)
+
+
+def _expect_work(results):
+    """No work: zeros, one (w, b) whatever the inputs, or no update ever."""
+    outputs = [(np.asarray(w_new, dtype=float), b_new) for _, _, _, _, w_new, b_new, _, _ in results]
+    n = len(outputs)
+    if all(not np.any(w_new) and b_new == 0 for w_new, b_new in outputs):
+        raise Fail(
+            "values",
+            f"perceptron_update : la sortie est nulle partout (w = 0 et b = 0 pour chacun des {n} exemples).",
+            kind="no_work",
+        )
+    w0, b0 = outputs[0]
+    if all(w_new.shape == w0.shape and np.array_equal(w_new, w0) and b_new == b0 for w_new, b_new in outputs[1:]):
+        raise Fail(
+            "values",
+            f"perceptron_update : la sortie ne dépend pas de l'entrée : le même (w, b) = ({_vec(w0)}, {fmt(b0)}) "
+            f"revient pour {n} exemples différents.",
+            kind="no_work",
+        )
+    if all(
+        w_new.shape == np.shape(w) and close(w_new, w) and close(b_new, b)
+        for (w, b, *_), (w_new, b_new) in zip(results, outputs)
+    ):
+        raise Fail(
+            "values",
+            "perceptron_update : w et b reviennent inchangés à chaque appel, y compris sur les exemples mal classés "
+            "(ŷ ≠ y) : la fonction ne fait aucune mise à jour.",
+            "sur une erreur (ligne 5), w ← w + α(y − ŷ)x et b ← b + α(y − ŷ) (lignes 6-7).",
+            kind="no_work",
+        )
+
+
 def _check_case(w, b, x, y, lr, w_new, b_new, label, stage):
     """(w_new, b_new) must be the reference update; otherwise name the mistake."""
     w_exp, b_exp = ref.perceptron_update(w, b, x, y, lr)
@@ -119,7 +171,9 @@ def _check_case(w, b, x, y, lr, w_new, b_new, label, stage):
     s = float(w @ x + b)
     y_hat = 1 if s > 0 else 0
     hint = None
-    for text, w_c, b_c in _mistakes(w, b, x, y, lr):
+    if w_new.dtype.kind in "iu" and close(w_new, np.trunc(w_exp)):
+        hint = _TRUNCATED_HINT
+    for text, w_c, b_c in [] if hint else _mistakes(w, b, x, y, lr):
         if close(w_new, w_c, 1e-4, 1e-8) and close(b_new, b_c, 1e-4, 1e-8):
             hint = text
             break
@@ -135,10 +189,13 @@ def _check_case(w, b, x, y, lr, w_new, b_new, label, stage):
     )
 
 
-def _random_case(g, score_sign):
+def _random_case(g, score_sign, integer_x=False):
     """w, b, x with w·x + b of the given sign, at least MARGIN from 0."""
     w = g.rng.standard_normal(N_FEATURES)
-    x = g.rng.standard_normal(N_FEATURES)
+    if integer_x:
+        x = g.rng.integers(1, INT_X_RANGE + 1, N_FEATURES) * g.rng.choice([-1, 1], N_FEATURES)
+    else:
+        x = g.rng.standard_normal(N_FEATURES)
     target = score_sign * g.rng.uniform(MARGIN, 2.0)
     b = float(target - w @ x)
     return w, b, x
@@ -161,6 +218,7 @@ def grade_perceptron_update(g):
         w, b, x = _random_case(g, sign)
         w_new, b_new, outcome = _call(g, w, b, x, y, lr, "runs", return_args=True)
         results.append((w, b, x, y, w_new, b_new, outcome, label))
+    _expect_work(results)
     for w, _, _, _, w_new, _, _, _ in results:
         expect_shape(w_new, w.shape, "perceptron_update : w renvoyé", "w garde la forme (d,) des poids reçus.")
     for w, b, x, y, w_new, b_new, _, label in results:
@@ -177,16 +235,31 @@ def grade_perceptron_update(g):
         w_new, b_new, _ = _call(g, w, b, x, y, lr, "property")
         _check_case(w, b, x, y, lr, w_new, b_new, "point sur l'hyperplan", "property")
 
+    # A row of integer data (x_i of dtype int64), on both kinds of mistake.
+    for label, sign, y in cases[:2]:
+        w, b, x = _random_case(g, sign, integer_x=True)
+        where = f"pour un x_i d'entiers (dtype {x.dtype})"
+        try:
+            w_new, b_new, _ = _call(g, w, b, x, y, lr, "property")
+        except Fail as fail:
+            raise Fail(
+                "property",
+                f"perceptron_update {where} : {fail.message.removeprefix('perceptron_update : ')}",
+                _CAST_HINT if "Cannot cast" in fail.message else fail.hint,
+            )
+        _check_case(w, b, x, y, lr, w_new, b_new, f"{label}, {where}", "property")
+
     # A short run of Algorithm 1 from w = 0, b = 0, feeding back what the
-    # function returned as it is: the returned state must work as the next input.
+    # function returned as it is: the returned state must work as the next
+    # input. The labels are numpy integers, as zip(X, y) gives them.
     X = g.rng.standard_normal((RUN_EXAMPLES, N_FEATURES))
-    labels = (X @ g.rng.standard_normal(N_FEATURES) > 0).astype(int)
+    labels = (X @ g.rng.standard_normal(N_FEATURES) > 0).astype(np.int64)
     w_s, b_s = np.zeros(N_FEATURES), 0.0
     w_r, b_r = np.zeros(N_FEATURES), 0.0
     for x_i, y_i in zip(X, labels):
-        w_s, _, outcome = _call(g, w_s, b_s, x_i, int(y_i), lr, "property")
+        w_s, _, outcome = _call(g, w_s, b_s, x_i, y_i, lr, "property")
         b_s = outcome.value[1]
-        w_r, b_r = ref.perceptron_update(w_r, b_r, x_i, int(y_i), lr)
+        w_r, b_r = ref.perceptron_update(w_r, b_r, x_i, y_i, lr)
     b_got = as_real_scalar(b_s, "perceptron_update : b renvoyé", stage="property")
     if not (close(w_s, w_r) and close(b_got, b_r)):
         raise Fail(

@@ -1,4 +1,5 @@
-# feedback: pas z
+# feedback: la sortie est une copie de l'entrée z
+# credit: no_work
 import numpy as np
 
 

@@ -1,4 +1,6 @@
 # feedback: forme stable
+# feedback: pour z très positif
+# credit: near_miss
 import numpy as np
 
 

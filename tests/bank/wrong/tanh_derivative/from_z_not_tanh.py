@@ -1,4 +1,5 @@
 # feedback: calculé à partir de z au lieu de tanh(z)
+# credit: near_miss
 import numpy as np
 
 

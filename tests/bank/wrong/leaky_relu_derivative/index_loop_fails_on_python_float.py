@@ -1,3 +1,5 @@
+# feedback: pour un nombre z
+# feedback: TypeError
 import numpy as np
 
 

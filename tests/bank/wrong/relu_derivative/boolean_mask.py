@@ -1,3 +1,5 @@
+# feedback: booléens
+# feedback: .astype(float)
 import numpy as np
 
 

@@ -1,0 +1,10 @@
+import numpy as np
+
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    return np.piecewise(
+        z,
+        [z >= 0],
+        [lambda v: 1 / (1 + np.exp(-v)), lambda v: np.exp(v) / (1 + np.exp(v))],
+    )

@@ -1,0 +1,12 @@
+import math
+
+import numpy as np
+
+
+def tanh_derivative(z):
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    with np.nditer([z, out], op_flags=[["readonly"], ["writeonly"]]) as it:
+        for v, o in it:
+            o[...] = 1.0 - math.tanh(float(v)) ** 2
+    return out

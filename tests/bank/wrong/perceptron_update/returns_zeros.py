@@ -1,0 +1,7 @@
+# feedback: la sortie est nulle partout
+# credit: no_work
+import numpy as np
+
+
+def perceptron_update(w, b, x_i, y_i, learning_rate):
+    return np.zeros_like(w), 0.0

@@ -1,0 +1,7 @@
+# feedback: la sortie est nulle partout
+# credit: no_work
+import numpy as np
+
+
+def sigmoid_derivative(z):
+    return 0 * z

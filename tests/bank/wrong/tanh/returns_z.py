@@ -1,0 +1,7 @@
+# feedback: la sortie est une copie de l'entrée z
+# credit: no_work
+import numpy as np
+
+
+def tanh(z):
+    return z.copy()
