@@ -15,19 +15,19 @@ def forward_pass(X, parameters):
 
     Parameters
     ----------
-    X : ndarray of shape (m, d0)
-        A batch of m examples, one per row.
+    X : ndarray of shape (m, d0), of integers or floats
+        A batch of m ≥ 1 examples, one per row (m = 1 stays 2-d: (1, d0)).
     parameters : dict
         ``W{l}`` of shape (d_l, d_{l-1}) and ``b{l}`` of shape (1, d_l),
         for l = 1..L.
 
     Returns
     -------
-    A : ndarray of shape (m, d_L)
+    A : ndarray of shape (m, d_L), float64
         Softmax probabilities; each row sums to 1.
     cache : dict
-        ``A0`` (= X) to ``A{L}``, each of shape (m, d_l), and ``Z1`` to
-        ``Z{L}``, the pre-activations of shape (m, d_l).
+        ``A0`` (= X, as float64) to ``A{L}``, each of shape (m, d_l), and
+        ``Z1`` to ``Z{L}``, the pre-activations of shape (m, d_l).
     """
     L = len(parameters) // 2
     A = np.asarray(X, dtype=float)
@@ -46,7 +46,7 @@ def backward_pass(y_true, cache, parameters):
     Parameters
     ----------
     y_true : ndarray of shape (m, K)
-        One-hot labels.
+        One-hot labels (0 and 1), of integers or floats.
     cache : dict
         The cache returned by :func:`forward_pass`.
     parameters : dict
@@ -55,8 +55,9 @@ def backward_pass(y_true, cache, parameters):
     Returns
     -------
     grads : dict
-        ``dW{l}`` of shape (d_l, d_{l-1}) and ``db{l}`` of shape (1, d_l):
-        gradients of the mean loss over the batch (eq. 27).
+        ``dW{l}`` of shape (d_l, d_{l-1}) and ``db{l}`` of shape (1, d_l),
+        float64: gradients of the mean loss over the batch (eq. 27), hence
+        the 1/m of eqs. 38-39.
     """
     m = y_true.shape[0]
     L = len(parameters) // 2

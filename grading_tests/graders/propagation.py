@@ -5,6 +5,20 @@ Every network is drawn at grading time: its layer sizes, its He-initialised
 weights (``ref.initialize_parameters``) and non-zero biases, its batch. The
 cache given to ``backward_pass`` comes from the reference ``forward_pass`` on
 that batch, the only kind of cache the chapter's code produces.
+
+Credit beyond right values (framework.KINDS):
+
+- no work: zeros, constants, a copy of an input (Z, X, the parameters), a
+  prediction that is the same for every example, gradients that are the same
+  for other labels;
+- near-miss: softmax without the shift by the row maximum (right on small
+  scores, nan/inf near 1000), and backward_pass without the 1/m (every
+  gradient m times too large);
+- partial: forward_pass right on every hidden layer, wrong on the output
+  layer; backward_pass right on the output layer's gradients, wrong below.
+
+Inputs follow the contract of the docstrings: integer as well as float Z, X
+and one-hot y_true, a single vector of scores, a single example (m = 1).
 """
 
 import re
@@ -24,8 +38,11 @@ from ..checks import (
     expect_finite,
     expect_shape,
     expect_untouched,
+    expect_work,
     fmt,
+    no_work,
     scale_factor,
+    NearMiss,
 )
 from ..framework import Fail, grader
 
@@ -79,16 +96,52 @@ LARGE_SCORE = 1000.0
 # Row offsets of very different scales: subtracting the maximum of the whole
 # array instead of each row's leaves e^{-800} = 0 in the lower rows, then 0/0.
 ROW_OFFSETS = np.array([0.0, 800.0, -800.0, 400.0])
+# Rows whose scores are far apart, where only the row maximum is a safe shift
+# (the rows near 1000 above are all large together: a shift by any statistic
+# of the row passes there). Each row defeats a different set of wrong shifts,
+# so that the nan/inf they leave tell them apart (see _mixed_rows):
+# e^{z − c} overflows beyond z − c ≈ 709.8, and a row gives 0/0 when every
+# z − c is below ≈ -745.
+DOMINANT_SCORE = 2000.0
+# Above 709.8 even after a shift by the row mean: 720·(1 − 1/K) ≤ 630 for K ≤ 8.
+MODERATE_SCORE = 720.0
+SPREAD_SCORE = 1000.0
+# The "−inf" of a masked class, beside ordinary scores.
+VERY_NEGATIVE = -1e4
 # Large scores are multiples of 1/256 below 2^14, hence exact in float32 as in
 # float64: z - max(z) is then exact in both, and a float32 softmax keeps the
-# usual tolerance even at |z| = 1000.
+# usual tolerance even at |z| = 1e4.
 QUANTUM = 256.0
+# Integer scores for the check of an integer Z: small, so e^z is exact enough.
+INTEGER_SCORES = (-6, 7)
 
 _KEEPDIMS = (
     "np.max(Z, axis=-1) et np.sum(…, axis=-1) renvoient un tableau de forme (m,), qui ne se "
     "diffuse pas contre Z de forme (m, K) : gardez l'axe réduit avec keepdims=True."
 )
 _LAST_AXIS = "softmax porte sur le dernier axe (axis=-1), pour toute forme de Z : un vecteur (K,), un lot (m, K)…"
+_INTEGER_CAST = (
+    "les scores sont ici des entiers : une opération en place (out=…, -=, /=) sur un tableau d'entiers "
+    "ne peut pas recevoir de float ; travaillez sur une copie en float (np.asarray(Z, dtype=float))."
+)
+_WHY_MAX = (
+    "softmax(z − c) = softmax(z) pour toute constante c, mais seul c = max(z) de chaque ligne garantit à la fois "
+    "z − c ≤ 0 (e^{z−c} ≤ 1 : pas de débordement) et un terme e^0 = 1 au dénominateur (pas de 0/0)."
+)
+
+
+@contextmanager
+def _later_checks():
+    """Checks after the values stage (other shapes, edge values) earn no kind's
+    share for a lack of work or a partial result: the values are already
+    right. Only a named near-miss (softmax without the shift) keeps its share.
+    """
+    try:
+        yield
+    except Fail as fail:
+        if fail.kind in ("no_work", "partial"):
+            fail.kind = None
+        raise
 
 
 def _softmax_axis(Z, axis):
@@ -121,8 +174,82 @@ def _softmax_mistakes(Z):
     return mistakes
 
 
+def _shifted_softmax(Z, c):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(Z - c)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def _shift_mistakes(Z):
+    """Softmax shifted by something else than each row's maximum, as (hint, candidate).
+
+    Each candidate keeps the nan/inf that the mistake gives, to be matched by
+    :func:`_same_failures`. The shift left out altogether comes last, as the
+    near-miss of the rubric, written directly or as e^{z − log Σ e^z}: it
+    fails on the rows near 1000, checked first, where the others pass.
+    """
+    row = {"axis": -1, "keepdims": True}
+    named = [
+        ("la moyenne de chaque ligne", np.mean(Z, **row)),
+        ("la médiane de chaque ligne", np.median(Z, **row)),
+        ("le minimum de chaque ligne", np.min(Z, **row)),
+        ("le premier score de chaque ligne", Z[..., :1]),
+        ("le maximum de |z| de chaque ligne", np.max(np.abs(Z), **row)),
+        ("le maximum de tout le tableau", np.max(Z)),
+    ]
+    mistakes = [
+        (
+            f"vous décalez les scores par c = {what} : un score bien plus grand que c déborde encore "
+            f"(e^{{z − c}} = inf), et si tous les scores sont bien plus petits que c, la somme vaut 0 (0/0). {_WHY_MAX}",
+            _shifted_softmax(Z, c),
+        )
+        for what, c in named
+    ]
+    no_shift = (
+        "e^{1000} déborde (inf/inf = nan) : soustrayez le maximum de chaque ligne avant exp ; "
+        "softmax(z − max z) = softmax(z) (éq. 9)."
+    )
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_domain = np.exp(Z - np.log(np.sum(np.exp(Z), axis=-1, keepdims=True)))
+    mistakes += [NearMiss(no_shift, _shifted_softmax(Z, 0.0)), NearMiss(no_shift, log_domain)]
+    return mistakes
+
+
+def _same_failures(got, candidate):
+    """``got`` is ``candidate``: finite at the same entries, with the same values there."""
+    got = np.asarray(got, dtype=float)
+    if got.shape != candidate.shape:
+        return False
+    finite = np.isfinite(candidate)
+    if not np.array_equal(np.isfinite(got), finite):
+        return False
+    return close(got[finite], candidate[finite], 1e-4, 1e-8)
+
+
+def _tie_hint(got, Z):
+    """Different scores of one row with the same probability: the scores were bounded."""
+    got = np.asarray(got, dtype=float)
+    for i in np.ndindex(*Z.shape[:-1]):
+        p, z = got[i], Z[i]
+        for j in range(len(z)):
+            same = (p == p[j]) & (z != z[j]) & (p > 0)
+            if np.isfinite(p[j]) and same.any():
+                k = int(np.argmax(same))
+                row = i[0] if len(i) == 1 else i
+                return (
+                    f"sur la ligne {row}, les scores {fmt(z[j])} et {fmt(z[k])} reçoivent la même probabilité "
+                    f"{fmt(p[j])} : les scores ont-ils été bornés (np.clip) ? Borner un score change le softmax ; "
+                    "le décaler (soustraire le maximum de la ligne) ne le change pas."
+                )
+    return None
+
+
 def _softmax_call(g, Z, stage="runs", return_args=False):
-    hints = [(r"broadcast", _KEEPDIMS), (r"AxisError|out of bounds for array of dimension", _LAST_AXIS)]
+    hints = [
+        (r"broadcast", _KEEPDIMS),
+        (r"AxisError|out of bounds for array of dimension", _LAST_AXIS),
+        (r"Cannot cast ufunc .* to dtype\('u?int", _INTEGER_CAST),
+    ]
     outcome = call_with_hints(g, Z, hints=hints, stage=stage, return_args=return_args)
     what = f"softmax(Z) pour Z de forme {Z.shape}"
     with stage_as(stage):
@@ -136,6 +263,62 @@ def _quantised(x):
     return np.round(x * QUANTUM) / QUANTUM
 
 
+def _check_large_scores(g, Z, what):
+    """softmax of scores that overflow e^z unless each row's maximum is subtracted."""
+    _, out = _softmax_call(g, Z, stage="property")
+    expected = ref.softmax(Z)
+    if close(out, expected):
+        return
+    try:
+        expect_finite(out, what, stage="property")
+        compare(out, expected, what, inputs={"Z": Z}, stage="property", work=False)
+    except Fail as fail:
+        for diagnosis in _shift_mistakes(Z):
+            if _same_failures(out, diagnosis[1]):
+                fail.hint = diagnosis[0]
+                fail.kind = "near_miss" if isinstance(diagnosis, NearMiss) else None
+                raise
+        if fail.hint is None:
+            finite = np.all(np.isfinite(np.asarray(out, dtype=float)))
+            fail.hint = _tie_hint(out, Z) if finite else _WHY_MAX
+        raise
+
+
+def _mixed_rows(g, K):
+    """Five rows of scores far apart, in random order; each wrong shift fails on some.
+
+    ====================================  ======================================
+    row                                   overflow (inf) or 0/0 after a shift by
+    ====================================  ======================================
+    2000 among small scores               mean, median, minimum, first score
+    720 among small scores                median, minimum, first score
+    -1000 first, then small scores        minimum, first score; max |z|: 0/0
+    first near -1000, others near ±1000   mean, minimum, first score
+    small first, some at -1e4             mean, minimum; max |z|: 0/0
+    ====================================  ======================================
+
+    The first column never holds a row's maximum. The maximum of the whole
+    array (2000) leaves 0/0 in every other row.
+    """
+
+    def small(n):
+        return _quantised(g.rng.standard_normal(n) * SOFTMAX_SCALE)
+
+    dominant = small(K)
+    dominant[g.rng.integers(1, K)] = DOMINANT_SCORE
+    moderate = small(K)
+    moderate[g.rng.integers(1, K)] = MODERATE_SCORE
+    low_first = small(K)
+    low_first[0] = -SPREAD_SCORE
+    spread = small(K) + np.where(np.arange(K) % 2 == 1, SPREAD_SCORE, -SPREAD_SCORE)
+    spread[1:] = g.rng.permutation(spread[1:])
+    masked = small(K)
+    hidden = 1 + g.rng.permutation(K - 1)[: max(1, K - 2)]
+    masked[hidden] = VERY_NEGATIVE + small(len(hidden))
+    rows = np.stack([dominant, moderate, low_first, spread, masked])
+    return rows[g.rng.permutation(len(rows))]
+
+
 @grader("softmax", points=2)
 def grade_softmax(g):
     # m ≠ K: a forgotten keepdims can't broadcast by accident.
@@ -145,45 +328,53 @@ def grade_softmax(g):
     compare(out, ref.softmax(Z), "softmax(Z)", inputs={"Z": Z}, diagnoses=_softmax_mistakes(Z))
     expect_untouched(Z, outcome.args_after[0], "Z")
 
-    # Any shape: one vector of scores (eq. 9 itself) and a 3-d array.
-    for shape in [(K,), (2, 3, K)]:
-        Z_other = g.rng.standard_normal(shape) * SOFTMAX_SCALE
-        _, out_other = _softmax_call(g, Z_other, stage="property")
-        compare(
-            out_other,
-            ref.softmax(Z_other),
-            f"softmax(Z) pour Z de forme {shape}",
-            stage="property",
-            diagnoses=_softmax_mistakes(Z_other) if Z_other.ndim > 1 else (),
+    with _later_checks():
+        # Scores near 1000: e^1000 overflows without the shift by the row maximum.
+        Z_large = LARGE_SCORE + _quantised(g.rng.standard_normal((3, K)) * SOFTMAX_SCALE)
+        _check_large_scores(g, Z_large, "softmax(Z) pour des scores proches de 1000")
+
+        # Rows of very different scales: the maximum must be taken row by row.
+        offsets = g.rng.permutation(ROW_OFFSETS).reshape(-1, 1)
+        Z_rows = offsets + _quantised(g.rng.standard_normal((len(ROW_OFFSETS), K)) * SOFTMAX_SCALE)
+        around = ", ".join(fmt(o) for o in offsets.ravel())
+        _check_large_scores(g, Z_rows, f"softmax(Z) pour des lignes d'échelles très différentes (autour de {around})")
+
+        # Scores far apart within a row: only the row maximum is a safe shift.
+        Z_mixed = _mixed_rows(g, K)
+        _check_large_scores(
+            g,
+            Z_mixed,
+            "softmax(Z) pour des lignes aux scores très écartés (un score de 2000 ou 720 parmi de petits scores, "
+            "des scores de ±1000, des scores de -1e4 à côté de scores ordinaires)",
         )
 
-    # Scores near 1000: e^1000 overflows without the shift by the row maximum.
-    Z_large = LARGE_SCORE + _quantised(g.rng.standard_normal((3, K)) * SOFTMAX_SCALE)
-    _, out_large = _softmax_call(g, Z_large, stage="property")
-    expect_finite(
-        out_large,
-        "softmax(Z) pour des scores proches de 1000",
-        stage="property",
-        hint="e^{1000} déborde (inf/inf = nan) : soustrayez le maximum de chaque ligne avant exp ; "
-        "softmax(z − max z) = softmax(z) (éq. 9).",
-    )
-    what = "softmax(Z) pour des scores proches de 1000"
-    compare(out_large, ref.softmax(Z_large), what, inputs={"Z": Z_large}, stage="property")
+        # Any shape: one vector of scores (eq. 9 itself) and a 3-d array.
+        for shape in [(K,), (2, 3, K)]:
+            Z_other = g.rng.standard_normal(shape) * SOFTMAX_SCALE
+            _, out_other = _softmax_call(g, Z_other, stage="property")
+            compare(
+                out_other,
+                ref.softmax(Z_other),
+                f"softmax(Z) pour Z de forme {shape}",
+                stage="property",
+                work=False,
+                diagnoses=_softmax_mistakes(Z_other) if Z_other.ndim > 1 else (),
+            )
 
-    # Rows of very different scales: the maximum must be taken row by row.
-    offsets = g.rng.permutation(ROW_OFFSETS).reshape(-1, 1)
-    Z_rows = offsets + _quantised(g.rng.standard_normal((len(ROW_OFFSETS), K)) * SOFTMAX_SCALE)
-    _, out_rows = _softmax_call(g, Z_rows, stage="property")
-    around = ", ".join(fmt(o) for o in offsets.ravel())
-    what = f"softmax(Z) pour des lignes d'échelles très différentes (autour de {around})"
-    expect_finite(
-        out_rows,
-        what,
-        stage="property",
-        hint="soustrayez le maximum de chaque ligne (np.max(Z, axis=-1, keepdims=True)), pas le maximum de tout "
-        "le tableau : une ligne bien plus basse que les autres sous-déborde (e^{-800} = 0, puis 0/0).",
-    )
-    compare(out_rows, ref.softmax(Z_rows), what, inputs={"Z": Z_rows}, stage="property")
+        # Integer scores (the contract: an ndarray of integers or floats).
+        Z_int = g.rng.integers(*INTEGER_SCORES, size=(m, K))
+        _, out_int = _softmax_call(g, Z_int, stage="property")
+        what = f"softmax(Z) pour Z d'entiers (dtype {Z_int.dtype}, forme {Z_int.shape})"
+        try:
+            compare(out_int, ref.softmax(Z_int), what, inputs={"Z": Z_int}, stage="property", work=False)
+        except Fail as fail:
+            if out_int.dtype.kind in "iub":
+                fail.hint = (
+                    f"le résultat est de dtype {out_int.dtype}, celui des scores entiers : des probabilités sont des "
+                    "float. np.zeros_like(Z) ou np.empty_like(Z) gardent le dtype de Z ; partez de "
+                    "np.asarray(Z, dtype=float)."
+                )
+            raise
 
 
 # --- networks ----------------------------------------------------------------
@@ -195,22 +386,28 @@ BIAS_SCALE = 0.5
 # network, and how many draws to try for it.
 ACTIVE_SHARE = (0.2, 0.8)
 MAX_DRAWS = 50
+# Integer inputs for the check of an integer X: features in {-3, …, 3}.
+INTEGER_FEATURES = (-3, 4)
 
 
-def _random_network(g, L, m, kink_margin=0.0):
+def _random_network(g, L, m, kink_margin=0.0, integer=False):
     """Layer sizes, parameters and batch of an L-layer network.
 
     The sizes are distinct, so that a W used untransposed or from the wrong
     layer raises a shape error instead of giving plausible numbers. The draw
     is repeated until every hidden layer has active and inactive units
     (ACTIVE_SHARE): a dead layer would hide every mistake in ReLU' below it.
+    With ``integer``, X holds integers (as an int64 array).
     """
     for _ in range(MAX_DRAWS):
         dims = [int(d) for d in g.rng.choice(np.arange(3, 10), size=L + 1, replace=False)]
         parameters = ref.initialize_parameters(dims, seed=g.rng)
         for l in range(1, L + 1):
             parameters[f"b{l}"] = g.rng.standard_normal((1, dims[l])) * BIAS_SCALE
-        X = g.rng.standard_normal((m, dims[0]))
+        if integer:
+            X = g.rng.integers(*INTEGER_FEATURES, size=(m, dims[0]))
+        else:
+            X = g.rng.standard_normal((m, dims[0]))
         _, cache = ref.forward_pass(X, parameters)
         hidden = [cache[f"Z{l}"] for l in range(1, L)]
         low, high = ACTIVE_SHARE if m > 1 else (1e-9, 1 - 1e-9)
@@ -222,7 +419,7 @@ def _random_network(g, L, m, kink_margin=0.0):
 def _forward_variant(X, parameters, hidden=ref.relu, output=ref.softmax, bias=True):
     """The forward pass, with one piece swapped for a known mistake."""
     L = len(parameters) // 2
-    A = X
+    A = np.asarray(X, dtype=float)
     for l in range(1, L + 1):
         Z = A @ parameters[f"W{l}"].T + (parameters[f"b{l}"] if bias else 0.0)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -247,7 +444,13 @@ def _forward_mistakes(X, parameters):
         ("les couches cachées utilisent ReLU (Listing 2), pas tanh.", {"hidden": ref.tanh}),
         ("l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24).", {"hidden": _identity}),
     ]
-    return [(hint, _forward_variant(X, parameters, **change)) for hint, change in variants]
+    mistakes = [(hint, _forward_variant(X, parameters, **change)) for hint, change in variants]
+    relu_out, logits = mistakes[2][1], mistakes[3][1]
+    if close(relu_out, logits):
+        # Z[L] > 0 everywhere: ReLU(Z[L]) = Z[L], the two mistakes look the same.
+        both = "la couche de sortie utilise softmax (éq. 9) : vous renvoyez Z[L] (ou ReLU(Z[L]), qui lui est égal ici)."
+        mistakes[2] = mistakes[3] = (both, logits)
+    return mistakes
 
 
 def _layer_count_hint(L):
@@ -263,9 +466,39 @@ def _layer_count_hint(L):
     return hint
 
 
-_FORWARD_MATMUL = (
-    "une multiplication matricielle a échoué : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23), où W[l] a la forme "
-    "(d_l, d_{l-1}) : il faut sa transposée W.T."
+def _matmul_sizes(message):
+    """The two sizes a failed matrix product quotes: (rows of the right operand, columns of the left)."""
+    match = re.search(r"size (\d+) is different from (\d+)", message)  # @, np.matmul
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    match = re.search(r"(\d+) \(dim \d+\) != (\d+) \(dim \d+\)", message)  # np.dot
+    if match:
+        return int(match.group(2)), int(match.group(1))
+    return None
+
+
+def _forward_matmul_hint(dims):
+    """Name the untransposed W only when the sizes quoted are those of A[l-1] @ W[l]."""
+    untransposed = {(dims[l], dims[l - 1]) for l in range(1, len(dims))}
+
+    def hint(message):
+        if _matmul_sizes(message) in untransposed:
+            return (
+                "une multiplication matricielle a échoué : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23), où W[l] a la forme "
+                "(d_l, d_{l-1}) : il faut sa transposée W.T."
+            )
+        return (
+            "une opération entre tableaux a échoué sur leurs formes : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23), avec "
+            f"A[l-1] de forme (m, d_{{l-1}}), W[l] de forme (d_l, d_{{l-1}}) et b[l] de forme (1, d_l) ; "
+            f"ici les tailles des couches sont {_vec(dims)}."
+        )
+
+    return hint
+
+
+_INTEGER_CAST_X = (
+    "X est ici un tableau d'entiers : une opération en place (+=, out=…) sur un tableau au dtype de X "
+    "(np.zeros_like(X), dtype=X.dtype) ne peut pas recevoir de float ; travaillez en float (np.asarray(X, dtype=float))."
 )
 _CACHE_HINTS = {
     "A": "le cache garde chaque activation A0 = X (éq. 22), A1, …, AL (Listing 2) : backward_pass lit A[l-1] "
@@ -274,16 +507,46 @@ _CACHE_HINTS = {
 }
 
 
+def _same_rows(got, expected):
+    """Why ``got`` ignores the examples (every row the same, where the expected rows differ), or None."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if got.ndim != 2 or got.shape[0] < 2 or got.shape != expected.shape:
+        return None
+    # Rows equal up to rounding: a BLAS product may round identical rows differently.
+    if close(got, np.broadcast_to(got[:1], got.shape), 1e-9, 1e-12) and not close(
+        expected, np.broadcast_to(expected[:1], expected.shape)
+    ):
+        return "toutes les lignes sont identiques : la sortie ne dépend pas de l'exemple (la ligne de X)"
+    return None
+
+
+def _expect_forward_work(outputs, expected, what, X):
+    """``expect_work`` for the forward pass, where a prediction that is the same
+    for every example (the biases alone, a fixed guess) shows no work either.
+    A0 = X is left out: it is given, not computed."""
+    reasons = [no_work(outputs[k], expected[k], {"X": X}) or _same_rows(outputs[k], expected[k]) for k in expected]
+    if all(reasons):
+        names = ", ".join(expected)
+        raise Fail("values", f"{what} : {reasons[0]} (pour chacune des sorties {names}).", kind="no_work")
+
+
 def _check_forward(g, X, parameters, dims, stage, label, return_args=False):
     """Run forward_pass and check type, shape and values; return the outcome."""
     L = len(dims) - 1
     m = X.shape[0]
-    hints = [(r"KeyError", _layer_count_hint(L)), (r"mismatch|not aligned|shapes \(", _FORWARD_MATMUL)]
+    hints = [
+        (r"KeyError", _layer_count_hint(L)),
+        (r"Cannot cast ufunc .* to dtype\('u?int", _INTEGER_CAST_X),
+        (r"mismatch|not aligned|shapes \(|broadcast", _forward_matmul_hint(dims)),
+    ]
     outcome = call_with_hints(g, X, parameters, hints=hints, stage=stage, return_args=return_args)
     what = f"forward_pass(X, parameters){label}"
     with stage_as(stage):
         A, cache = as_tuple(outcome.value, 2, what, ["A", "cache"])
         A = as_array(A, f"A renvoyé par {what}")
+        if A.shape == X.shape and np.array_equal(A, X):
+            raise Fail("shape", f"A renvoyé par {what} : la sortie est une copie de l'entrée X.", kind="no_work")
         cache = as_dict(cache, f"cache renvoyé par {what}")
         required = ["A0"] + [f"{k}{l}" for l in range(1, L + 1) for k in ("Z", "A")]
         missing = [k for k in required if k not in cache]
@@ -303,18 +566,45 @@ def _check_forward(g, X, parameters, dims, stage, label, return_args=False):
             expect_shape(arrays[key], (m, dims[int(key[1:])]), f"cache['{key}']{label}")
 
         expected_A, expected_cache = ref.forward_pass(X, parameters)
-        compare(A, expected_A, f"A renvoyé par {what}", diagnoses=_forward_mistakes(X, parameters))
-        for key in required:
-            layer = int(key[1:])
-            diagnoses = []
-            if key[0] == "A" and layer > 0:
-                before = f"{key} est mis en cache avant l'activation : A[l] = σ(Z[l]) (éq. 24)."
-                shifted = f"décalage d'indice : {key} doit être la sortie de la couche {layer}."
-                diagnoses += [(before, expected_cache[f"Z{layer}"]), (shifted, expected_cache[f"A{layer - 1}"])]
-            if key[0] == "Z":
-                after = f"{key} est mis en cache après l'activation : Z[l] est la pré-activation (éq. 23)."
-                diagnoses.append((after, expected_cache[f"A{layer}"]))
-            compare(arrays[key], expected_cache[key], f"cache['{key}']{label}", diagnoses=diagnoses)
+        computed = [k for k in required if k != "A0"]
+        _expect_forward_work(
+            {"A": A, **{k: arrays[k] for k in computed}},
+            {"A": expected_A, **{k: expected_cache[k] for k in computed}},
+            what,
+            X,
+        )
+        hidden = [f"{k}{l}" for l in range(1, L) for k in ("Z", "A")]
+        hidden_right = all(close(arrays[k], expected_cache[k]) for k in ["A0"] + hidden)
+        try:
+            compare(A, expected_A, f"A renvoyé par {what}", diagnoses=_forward_mistakes(X, parameters), work=False)
+            for key in required:
+                layer = int(key[1:])
+                diagnoses = []
+                if key[0] == "A" and layer > 0:
+                    before = f"{key} est mis en cache avant l'activation : A[l] = σ(Z[l]) (éq. 24)."
+                    shifted = f"décalage d'indice : {key} doit être la sortie de la couche {layer}."
+                    diagnoses += [(before, expected_cache[f"Z{layer}"]), (shifted, expected_cache[f"A{layer - 1}"])]
+                if key[0] == "Z":
+                    after = f"{key} est mis en cache après l'activation : Z[l] est la pré-activation (éq. 23)."
+                    diagnoses.append((after, expected_cache[f"A{layer}"]))
+                compare(arrays[key], expected_cache[key], f"cache['{key}']{label}", diagnoses=diagnoses, work=False)
+        except Fail as fail:
+            # Right hidden layers are most of the pass (eqs. 23-24, L − 1 times over).
+            if hidden and hidden_right and fail.kind is None:
+                fail.kind = "partial"
+                fail.message += (
+                    f" Les couches cachées sont justes ({', '.join(hidden)} dans le cache) ; "
+                    f"seule la couche de sortie (Z{L}, A{L}) est fausse."
+                )
+            integers = [k for k in ["A", *computed] if ({"A": A} | arrays)[k].dtype.kind in "iub"]
+            if fail.hint is None and X.dtype.kind in "iu" and integers:
+                dtype = ({"A": A} | arrays)[integers[0]].dtype
+                fail.hint = (
+                    f"X est ici un tableau d'entiers, et {integers[0]} est de dtype {dtype} : un tableau créé au dtype "
+                    "de X (np.zeros_like(X), np.empty(…, dtype=X.dtype)) tronque les valeurs ; travaillez en float "
+                    "(np.asarray(X, dtype=float))."
+                )
+            raise
     return outcome
 
 
@@ -332,10 +622,24 @@ def grade_forward_pass(g):
         "forward_pass ne doit pas modifier parameters (par exemple parameters['W1'] = parameters['W1'].T) : "
         "travaillez sur des variables locales.",
     )
-    # Other depths: one hidden layer with a single example (m = 1), and three.
-    for L_other, m_other in [(2, 1), (4, int(g.rng.integers(5, 10)))]:
-        dims_o, parameters_o, X_o = _random_network(g, L_other, m_other)
-        _check_forward(g, X_o, parameters_o, dims_o, "property", f" (réseau {_vec(dims_o)}, m = {m_other})")
+    with _later_checks():
+        # One hidden layer with a single example (m = 1).
+        dims_o, parameters_o, X_o = _random_network(g, 2, 1)
+        _check_forward(g, X_o, parameters_o, dims_o, "property", f" (réseau {_vec(dims_o)}, m = 1)")
+        # Three hidden layers and an integer X (the contract: integers or floats),
+        # after the same values as floats, so that a failure points at the dtype.
+        m_i = int(g.rng.integers(5, 10))
+        dims_i, parameters_i, X_i = _random_network(g, 4, m_i, integer=True)
+        label = f" (réseau {_vec(dims_i)}, m = {m_i}"
+        _check_forward(g, X_i.astype(float), parameters_i, dims_i, "property", label + ")")
+        try:
+            _check_forward(g, X_i, parameters_i, dims_i, "property", label + f", X d'entiers de dtype {X_i.dtype})")
+        except Fail as fail:
+            fail.hint = fail.hint or (
+                f"les mêmes valeurs de X, en float, donnaient le bon résultat ; en entiers (dtype {X_i.dtype}), non : "
+                "une opération garde-t-elle le dtype de X ? Calculez en float (np.asarray(X, dtype=float))."
+            )
+            raise
 
 
 # --- backward_pass -------------------------------------------------------------
@@ -384,23 +688,52 @@ def _backward_mistakes(Y, cache, parameters):
     return [(hint, _backward_variant(Y, cache, parameters, derivative=d)) for hint, d in variants]
 
 
-def _scale_diagnosis(got, expected, name, m):
+def _norms(got, expected, name):
+    return f"attendu ‖{name}‖ = {fmt(np.linalg.norm(expected))}, obtenu {fmt(np.linalg.norm(got))}."
+
+
+def _missing_mean(arrays, expected, required, m):
+    """The near-miss of the rubric: every gradient exactly m times too large (1/m left out)."""
+    if m < 2:
+        return
+    for key in required:
+        k = scale_factor(arrays[key], expected[key])
+        if not np.any(expected[key]):
+            continue
+        if k is None or abs(k - m) > 1e-3 * m:
+            return
+    first = required[0]
+    raise Fail(
+        "values",
+        f"backward_pass : {first} est {m}× trop grand (m = {m}), comme tous les gradients ; "
+        + _norms(arrays[first], expected[first], first),
+        "la moyenne sur le batch (1/m, éq. 38) manque-t-elle ? dW[l] = (1/m) δ[l]ᵀ A[l-1] et "
+        "db[l] = (1/m) Σ_i δ[l]_i (éq. 38-39).",
+        kind="near_miss",
+    )
+
+
+def _scale_diagnosis(got, expected, name, m, output_layer):
     """Fail with a named message when ``got`` is a multiple of ``expected``."""
     k = scale_factor(got, expected)
     if k is None:
         return
-    norms = f"attendu ‖{name}‖ = {fmt(np.linalg.norm(expected))}, obtenu {fmt(np.linalg.norm(got))}."
+    norms = _norms(got, expected, name)
     if k == 0:
         raise Fail("values", f"backward_pass : {name} est nul partout ; {norms}")
     if abs(k + 1) < 1e-3:
-        raise Fail(
-            "values", f"backward_pass : {name} a le signe opposé du gradient ; {norms}", "δ[L] = ŷ − y (éq. 32), pas y − ŷ."
+        hint = (
+            "δ[L] = ŷ − y (éq. 32), pas y − ŷ."
+            if output_layer
+            else "la couche de sortie est juste : le signe s'inverse dans la propagation, "
+            "δ[l-1] = (δ[l] W[l]) ⊙ ReLU'(Z[l-1]) (éq. 35)."
         )
+        raise Fail("values", f"backward_pass : {name} a le signe opposé du gradient ; {norms}", hint)
     if abs(k - m) < 1e-3 * m:
         raise Fail(
             "values",
             f"backward_pass : {name} est {m}× trop grand (m = {m}) ; {norms}",
-            "la moyenne sur le batch (1/m, éq. 38) manque-t-elle ?",
+            f"la division par m (éq. 38-39) manque-t-elle pour {name} ?",
         )
     if abs(k * m - 1) < 1e-3:
         raise Fail(
@@ -420,6 +753,10 @@ _BACKWARD_KEY = (
     "vérifiez les indices de couche : cache contient A0 … AL et Z1 … ZL, parameters W1 … WL ; "
     "L = len(parameters) // 2."
 )
+_INTEGER_CAST_Y = (
+    "y_true est ici un tableau d'entiers : une opération en place (-=, out=…) sur un tableau au dtype de y_true "
+    "ne peut pas recevoir de float ; calculez δ[L] = ŷ − y (éq. 32) dans un nouveau tableau."
+)
 
 
 def _grad_array(value, what):
@@ -429,27 +766,47 @@ def _grad_array(value, what):
     return as_array(value, what)
 
 
+def _gradients(value, what, required):
+    grads = as_dict(value, what)
+    missing = [k for k in required if k not in grads]
+    if missing:
+        L = len(required) // 2
+        raise Fail(
+            "shape",
+            f"{what} : clés manquantes : {', '.join(missing)} (attendu dW1 … dW{L} et db1 … db{L}).",
+            "un gradient par paramètre : dW{l} et db{l} pour chaque couche l = L, …, 1 (Listing 3).",
+        )
+    return grads, {k: _grad_array(grads[k], f"grads['{k}']") for k in required}
+
+
+def _depends_on_labels(g, Y, cache, parameters, arrays, required):
+    """False when the gradients for other labels are the very same (then they ignore y_true)."""
+    other = np.roll(Y, 1, axis=-1)  # every example moved to the next class
+    try:
+        outcome = g.call(other, cache, parameters)
+        _, again = _gradients(outcome.value, "", required)
+    except Fail:
+        return True
+    return not all(again[k].shape == arrays[k].shape and np.array_equal(again[k], arrays[k]) for k in required)
+
+
 def _check_backward(g, Y, cache, parameters, dims, stage, label, return_args=False):
     """Run backward_pass and check type, shape and values; return the outcome and gradients."""
     L = len(dims) - 1
     m = Y.shape[0]
-    hints = [(r"mismatch|not aligned|shapes \(", _BACKWARD_MATMUL), (r"KeyError", _BACKWARD_KEY)]
+    hints = [
+        (r"Cannot cast ufunc .* to dtype\('u?int", _INTEGER_CAST_Y),
+        (r"mismatch|not aligned|shapes \(", _BACKWARD_MATMUL),
+        (r"KeyError", _BACKWARD_KEY),
+    ]
     outcome = call_with_hints(g, Y, cache, parameters, hints=hints, stage=stage, return_args=return_args)
     what = f"backward_pass(y_true, cache, parameters){label}"
     with stage_as(stage):
-        grads = as_dict(outcome.value, what)
         required = [f"{k}{l}" for l in range(L, 0, -1) for k in ("dW", "db")]
-        missing = [k for k in required if k not in grads]
-        if missing:
-            raise Fail(
-                "shape",
-                f"{what} : clés manquantes : {', '.join(missing)} (attendu dW1 … dW{L} et db1 … db{L}).",
-                "un gradient par paramètre : dW{l} et db{l} pour chaque couche l = L, …, 1 (Listing 3).",
-            )
+        grads, arrays = _gradients(outcome.value, what, required)
         extra = sorted(set(grads) - set(required))
         if extra and stage == "runs":
             g.note(f"Remarque : grads contient aussi {', '.join(extra)} ; c'est accepté.")
-        arrays = {k: _grad_array(grads[k], f"grads['{k}']") for k in required}
         for key in required:
             l = int(key[2:])
             arr = arrays[key]
@@ -478,17 +835,44 @@ def _check_backward(g, Y, cache, parameters, dims, stage, label, return_args=Fal
             expect_shape(arr, shape, f"grads['{key}']{label}", hint)
 
         expected = ref.backward_pass(Y, cache, parameters)
+        wrong = [k for k in required if not close(arrays[k], expected[k])]
+        if not wrong:
+            return outcome, arrays
+        # A copy of the parameters, zeros, constants: no work, whatever the shapes.
+        expect_work(arrays, expected, what, inputs={name: parameters[name] for name in parameters})
+        if stage == "runs" and not _depends_on_labels(g, Y, cache, parameters, arrays, required):
+            raise Fail(
+                "values",
+                f"{what} : les gradients ne dépendent pas de y_true : les mêmes reviennent pour d'autres étiquettes "
+                "(chaque exemple changé de classe).",
+                "la perte compare ŷ à y : δ[L] = ŷ − y (éq. 32) fait entrer y_true dans tous les gradients.",
+                kind="no_work",
+            )
+        _missing_mean(arrays, expected, required, m)
+        output = [f"dW{L}", f"db{L}"]
+        right = [k for k in required if k not in wrong]
         mistakes = _backward_mistakes(Y, cache, parameters)
-        for key in required:
-            if close(arrays[key], expected[key]):
-                continue
-            _scale_diagnosis(arrays[key], expected[key], key, m)
+        key = wrong[0]
+        try:
+            _scale_diagnosis(arrays[key], expected[key], key, m, output_layer=key in output)
             compare(
                 arrays[key],
                 expected[key],
                 f"backward_pass : {key}{label}",
                 diagnoses=[(hint, grads_v[key]) for hint, grads_v in mistakes],
+                work=False,
             )
+        except Fail as fail:
+            # δ[L] and the output layer's gradients right: the first half of Algorithm 3.
+            if fail.kind is None and set(output) <= set(right):
+                fail.kind = "partial"
+                also = [k for k in right if k not in output]
+                fail.message += (
+                    f" Les gradients de la couche de sortie ({', '.join(output)}) sont justes"
+                    + (f", ainsi que {', '.join(also)}" if also else "")
+                    + f" ; faux : {', '.join(wrong)}."
+                )
+            raise
     return outcome, arrays
 
 
@@ -534,24 +918,37 @@ def grade_backward_pass(g):
     )
     expect_untouched(parameters, parameters_after, "parameters")
 
-    # A small network against the numerical gradient of the loss (eq. 57).
-    dims_s, parameters_s, X_s = _random_network(g, 2, 4, kink_margin=KINK_MARGIN)
-    _, cache_s = ref.forward_pass(X_s, parameters_s)
-    Y_s = _labels(g, 4, dims_s[-1])
-    label = f" (réseau {_vec(dims_s)}, m = 4)"
-    _, got = _check_backward(g, Y_s, cache_s, parameters_s, dims_s, "property", label)
-    numeric = _numeric_grads(X_s, Y_s, parameters_s)
-    for key, num in numeric.items():
-        ana = got[key]
-        diff = float(np.linalg.norm(num - ana) / (np.linalg.norm(num) + np.linalg.norm(ana)))
-        if not diff < GRADIENT_CHECK_MAX:
-            raise Fail(
-                "property",
-                f"backward_pass{label} : {key} diffère du gradient numérique (éq. 57) ; "
-                f"‖num − ana‖ / (‖num‖ + ‖ana‖) = {fmt(diff)}, attendu < {fmt(GRADIENT_CHECK_MAX)}.",
+    with _later_checks():
+        # The same labels as integers (the contract: a one-hot of 0 and 1, int or float).
+        Y_int = Y.astype(np.int64)
+        try:
+            _check_backward(g, Y_int, cache, parameters, dims, "property", f" (y_true one-hot d'entiers, dtype {Y_int.dtype})")
+        except Fail as fail:
+            fail.hint = fail.hint or (
+                f"les mêmes étiquettes, en float, donnaient les bons gradients ; en entiers (dtype {Y_int.dtype}), non. "
+                "Un tableau qui prend le dtype de y_true (np.zeros_like(y_true), .astype(y_true.dtype)…) tronque "
+                "ŷ − y : calculez δ[L] en float."
             )
-    # A deeper network with a single example.
-    dims_d, parameters_d, X_d = _random_network(g, 4, 1)
-    _, cache_d = ref.forward_pass(X_d, parameters_d)
-    label = f" (réseau {_vec(dims_d)}, m = 1)"
-    _check_backward(g, _labels(g, 1, dims_d[-1]), cache_d, parameters_d, dims_d, "property", label)
+            raise
+
+        # A small network against the numerical gradient of the loss (eq. 57).
+        dims_s, parameters_s, X_s = _random_network(g, 2, 4, kink_margin=KINK_MARGIN)
+        _, cache_s = ref.forward_pass(X_s, parameters_s)
+        Y_s = _labels(g, 4, dims_s[-1])
+        label = f" (réseau {_vec(dims_s)}, m = 4)"
+        _, got = _check_backward(g, Y_s, cache_s, parameters_s, dims_s, "property", label)
+        numeric = _numeric_grads(X_s, Y_s, parameters_s)
+        for key, num in numeric.items():
+            ana = got[key]
+            diff = float(np.linalg.norm(num - ana) / (np.linalg.norm(num) + np.linalg.norm(ana)))
+            if not diff < GRADIENT_CHECK_MAX:
+                raise Fail(
+                    "property",
+                    f"backward_pass{label} : {key} diffère du gradient numérique (éq. 57) ; "
+                    f"‖num − ana‖ / (‖num‖ + ‖ana‖) = {fmt(diff)}, attendu < {fmt(GRADIENT_CHECK_MAX)}.",
+                )
+        # A deeper network with a single example.
+        dims_d, parameters_d, X_d = _random_network(g, 4, 1)
+        _, cache_d = ref.forward_pass(X_d, parameters_d)
+        label = f" (réseau {_vec(dims_d)}, m = 1)"
+        _check_backward(g, _labels(g, 1, dims_d[-1]), cache_d, parameters_d, dims_d, "property", label)

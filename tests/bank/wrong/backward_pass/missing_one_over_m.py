@@ -1,4 +1,5 @@
 # feedback: la moyenne sur le batch (1/m, éq. 38) manque-t-elle ?
+# credit: near_miss
 import numpy as np
 
 

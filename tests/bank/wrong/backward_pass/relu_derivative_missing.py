@@ -1,4 +1,5 @@
 # feedback: la dérivée de ReLU manque
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: au lieu de sa dérivée
+# credit: partial
 import numpy as np
 
 

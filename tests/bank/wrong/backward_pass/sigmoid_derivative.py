@@ -1,4 +1,5 @@
 # feedback: pas la dérivée de la sigmoïde
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: la couche de sortie utilise softmax
+# credit: partial
 import numpy as np
 
 

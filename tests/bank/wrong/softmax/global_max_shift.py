@@ -1,4 +1,4 @@
-# feedback: pas le maximum de tout le tableau
+# feedback: le maximum de tout le tableau
 import numpy as np
 
 

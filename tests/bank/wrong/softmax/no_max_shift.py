@@ -1,4 +1,5 @@
 # feedback: e^{1000} déborde
+# credit: near_miss
 import numpy as np
 
 

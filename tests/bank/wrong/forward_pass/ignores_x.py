@@ -1,0 +1,19 @@
+# feedback: ne dépend pas de l'exemple
+# credit: no_work
+import numpy as np
+
+
+def forward_pass(X, parameters):
+    # Starts from a zero input: every example gets the prediction of the biases alone.
+    L = len(parameters) // 2
+    A = np.zeros_like(X, dtype=float)
+    cache = {"A0": X}
+    for l in range(1, L + 1):
+        Z = A @ parameters[f"W{l}"].T + parameters[f"b{l}"]
+        if l < L:
+            A = np.maximum(Z, 0)
+        else:
+            e = np.exp(Z - Z.max(axis=-1, keepdims=True))
+            A = e / e.sum(axis=-1, keepdims=True)
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    return A, cache
