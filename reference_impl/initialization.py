@@ -11,20 +11,24 @@ def initialize_parameters(layer_dims, seed=None):
     Parameters
     ----------
     layer_dims : sequence of int
-        ``[d0, d1, ..., dL]``: input size, hidden sizes, output size.
+        ``[d0, d1, ..., dL]``: input size, hidden sizes, output size. A list
+        or a tuple of Python or numpy integers; not modified.
     seed : int, np.random.Generator or None
         Source of randomness; the same seed gives the same parameters.
 
     Returns
     -------
     parameters : dict
-        ``W{l}`` : ndarray of shape (d_l, d_{l-1}), entries drawn from
-        N(0, 2 / d_{l-1}); ``b{l}`` : zeros of shape (1, d_l).
+        ``W{l}`` : ndarray of shape (d_l, d_{l-1}), entries drawn
+        independently from N(0, 2 / d_{l-1}); ``b{l}`` : zeros of shape
+        (1, d_l).
 
     Notes
     -----
     The variance uses the fan-in d_{l-1}: it keeps the variance of the
-    pre-activations constant through ReLU layers (He et al., 2015).
+    pre-activations constant through ReLU layers (He et al., 2015). The law
+    is the full normal law of eq. 50, not a truncated normal (Keras's
+    ``he_normal``) nor a uniform law of the same variance.
     """
     rng = np.random.default_rng(seed)
     parameters = {}

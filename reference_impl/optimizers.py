@@ -116,12 +116,16 @@ def adam_update(parameters, grads, m, v, t, learning_rate=0.001, beta1=0.9, beta
     Returns
     -------
     parameters, m, v : dict
-        New dicts; the inputs are left untouched.
+        New dicts of new arrays; the arguments (parameters, grads, m, v, their
+        arrays and their entries) are left untouched.
 
     Notes
     -----
     ε is added to sqrt(v̂) outside the square root, as in eq. 48 and Kingma
-    & Ba (2014), not inside it.
+    & Ba (2014), not inside it. Moving the bias corrections onto the step
+    size, α_t = α sqrt(1 - β2^t) / (1 - β1^t) (Kingma & Ba's "efficient"
+    form), gives the same step only with ε scaled too:
+    α_t m / (sqrt(v) + ε sqrt(1 - β2^t)).
     """
     new_parameters, new_m, new_v = {}, {}, {}
     for name, theta in parameters.items():

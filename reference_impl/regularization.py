@@ -76,8 +76,8 @@ def dropout_forward(A, keep_prob=0.5, training=True, rng=None):
 
     Parameters
     ----------
-    A : ndarray of shape (m, d)
-        Activations of a layer.
+    A : ndarray of float, shape (m, d)
+        Activations of a layer; not modified.
     keep_prob : float in (0, 1]
         Probability of keeping each unit.
     training : bool
@@ -90,12 +90,18 @@ def dropout_forward(A, keep_prob=0.5, training=True, rng=None):
     A_out : ndarray of shape (m, d)
         ``A * mask / keep_prob`` in training, ``A`` itself otherwise.
     mask : ndarray of bool, shape (m, d), or None
-        True for the kept units; None when ``training`` is False.
+        True for the kept units, each kept by its own independent draw (one
+        per example and unit) with probability keep_prob; a new mask at
+        every call. None when ``training`` is False.
 
     Notes
     -----
-    Dividing by keep_prob keeps E[A_out] = A, so nothing needs rescaling at
-    test time.
+    Dividing by keep_prob keeps E[A_out] = A entry by entry, so nothing
+    needs rescaling at test time. That needs one independent draw per
+    unit: keeping a fixed number round(keep_prob·d) of units per row (a
+    permutation, a choice without replacement) has the right average over
+    a wide layer but not on a small one, and its count of kept units per
+    row is no longer binomial.
     """
     if not training:
         return A, None

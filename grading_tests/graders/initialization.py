@@ -6,6 +6,21 @@ instead, on layers large enough for the sampling error to be small. Every
 statistical check allows Z_STAT standard errors of its statistic, which
 bounds the false-failure probability of a correct implementation (see the
 constants below).
+
+values: every W drawn independently (no constant layer, no repeated rows or
+columns), centred, of standard deviation sqrt(2 / d_{l-1}), with the
+fractions within 1σ and 2σ of a normal law; every b zero. Rubric: constant
+weights everywhere (zeros included: the symmetry problem of §8.3) show no
+work; the variance 1 / d_{l-1} of a normal law is the named near-miss; W
+right with b not zero is right on a named part of the outputs (partial).
+A hint names a law (uniform, truncated) only when the weights show it: a
+uniform law is bounded at √3 σ with a flat histogram, a truncated one has
+no weight beyond 3σ where a normal law puts 0.27 % of them.
+
+property: the seed (same seed, same weights; another seed, other weights;
+layers independent), layer_dims given as a tuple of numpy integers, and a
+call without seed. A seed fixed in the code keeps the values share: the
+weights it gives follow He's law and the layer sizes.
 """
 
 import numpy as np
@@ -35,6 +50,20 @@ NORMAL_WITHIN = {1: 0.6826894921370859, 2: 0.9544997361036416}
 # independent layers give N(0, 1/k) with k ≥ 3000 entries (σ < 0.02); a
 # generator re-seeded at each layer gives exactly 1.
 MAX_LAYER_CORRELATION = 0.5
+# A uniform law of standard deviation σ lies within ±√3 σ: its largest
+# standardised draw is √3 up to the error on σ (under 2 % for 3000 draws),
+# while the largest of 3000 normal draws exceeds 3.
+UNIFORM_BOUND = np.sqrt(3.0) * 1.1
+# Fraction of a normal law beyond 3σ, and the number of weights it must
+# predict there before "none beyond 3σ" is evidence of a bounded law: with
+# 30 expected, seeing none has probability e^-30 ≈ 1e-13. Every run has at
+# least 9 000 + 9 000 + 3 000 weights, about 57 of them expected beyond 3σ.
+NORMAL_BEYOND_3 = 0.0026997960632601866
+MIN_EXPECTED_TAIL = 30
+# A W with fewer distinct values than this fraction of its entries reuses
+# draws (repeated rows or columns). Independent float64 normal draws are all
+# distinct; float32 ones collide for about 1 entry in 10⁴.
+MIN_DISTINCT = 0.9
 
 
 def _dims(g):
@@ -87,71 +116,189 @@ def _check_structure(params, dims, what, stage="shape"):
 
 
 def _std_rules(d_in, d_out):
-    """(hint, σ) that known mistakes give for one layer."""
+    """(hint, σ, law, near_miss) that known mistakes give for one layer; ``law``
+    is the law their draws follow ("normal" or "uniform"), which must be seen
+    too before the hint names the mistake."""
     he = np.sqrt(2.0 / d_in)
     return [
         (
             "l'écart-type utilise d_l (nombre de sorties, fan-out) ; He utilise d_{l-1}, le nombre d'entrées "
             "de la couche (fan-in) : np.sqrt(2 / d_{l-1}) (éq. 50).",
             np.sqrt(2.0 / d_out),
+            "normal",
+            False,
         ),
-        ("c'est l'initialisation de Xavier (éq. 49) ; He utilise la variance 2 / d_{l-1} (éq. 50).", np.sqrt(2.0 / (d_in + d_out))),
+        (
+            "c'est l'initialisation de Xavier (éq. 49) ; He utilise la variance 2 / d_{l-1} (éq. 50).",
+            np.sqrt(2.0 / (d_in + d_out)),
+            "normal",
+            False,
+        ),
         (
             "2 / d_{l-1} est la variance ; l'écart-type qui multiplie randn est sa racine, np.sqrt(2 / d_{l-1}) (éq. 50).",
             2.0 / d_in,
+            "normal",
+            False,
         ),
-        ("les tirages de randn (écart-type 1) doivent être multipliés par np.sqrt(2 / d_{l-1}) (éq. 50).", 1.0),
-        ("le facteur 2 manque : la variance de He est 2 / d_{l-1} (éq. 50), pas 1 / d_{l-1}.", np.sqrt(1.0 / d_in)),
+        ("les tirages de randn (écart-type 1) doivent être multipliés par np.sqrt(2 / d_{l-1}) (éq. 50).", 1.0, "normal", False),
+        (
+            "le facteur 2 manque : la variance de He est 2 / d_{l-1} (éq. 50), pas 1 / d_{l-1} (celle de LeCun).",
+            np.sqrt(1.0 / d_in),
+            "normal",
+            True,
+        ),
         (
             "np.random.rand(...) - 0.5 suit une loi uniforme (écart-type 1/√12) ; il faut la loi normale "
             "np.random.randn (ou rng.standard_normal) fois np.sqrt(2 / d_{l-1}) (éq. 50).",
             he / np.sqrt(12.0),
+            "uniform",
+            False,
         ),
         (
             "2·np.random.rand(...) - 1 suit une loi uniforme (écart-type 1/√3) ; il faut la loi normale "
             "np.random.randn (ou rng.standard_normal) fois np.sqrt(2 / d_{l-1}) (éq. 50).",
             he / np.sqrt(3.0),
+            "uniform",
+            False,
         ),
     ]
 
 
-def _check_statistics(arrays, dims):
-    """Values stage: b zero, W centred, of standard deviation sqrt(2/d_{l-1}), normal."""
-    for l, (W, b) in arrays.items():
-        expect_finite(W, f"initialize_parameters : W{l}")
-        expect_finite(b, f"initialize_parameters : b{l}")
-        if np.any(b != 0):
-            raise Fail(
+def _chi2_limit(df):
+    """The χ² value with the tail of Z_STAT standard errors (Wilson–Hilferty)."""
+    a = 2.0 / (9.0 * df)
+    return df * (1.0 - a + Z_STAT * np.sqrt(a)) ** 3
+
+
+def _law(arrays, stds):
+    """What the standardised weights look like: (name, message, hint).
+
+    ``name`` is "normal" when the fractions within 1σ and 2σ are those of a
+    normal law; else "uniform" when the weights are bounded at √3 σ with a
+    flat histogram, "bounded" when none lies beyond 3σ although a normal law
+    puts 0.27 % there (a truncated or clipped normal law), "heavy" for tails
+    heavier than a normal law's, "other" otherwise. The message describes
+    what was seen; the hint names a law only on that evidence.
+    """
+    z = np.concatenate([np.asarray(W, dtype=float).ravel() / stds[l] for l, (W, _) in arrays.items()])
+    total = z.size
+    a = np.abs(z)
+    for k, p in NORMAL_WITHIN.items():
+        fraction = float(np.mean(a < k))
+        tol = Z_STAT * np.sqrt(p * (1 - p) / total)
+        if abs(fraction - p) > tol:
+            break
+    else:
+        return "normal", None, None
+    message = (
+        f"{100 * fraction:.1f} % des {total} poids sont à moins de {k} écart-type(s) de 0, attendu "
+        f"{100 * p:.1f} % pour une loi normale (tolérance ± {100 * tol:.1f} %)"
+    )
+    normal_hint = "W[l] ~ N(0, 2 / d_{l-1}) : rng.standard_normal((d_l, d_{l-1})) * np.sqrt(2 / d_{l-1}) (éq. 50)."
+    top = float(a.max())
+    beyond3 = float(np.mean(a > 3))
+    kurtosis = float(np.mean(z**4))
+    # Flat histogram on [-top, top]: 10 bins, each expecting a tenth.
+    counts = np.histogram(z, bins=10, range=(-top, top))[0]
+    flat = float(np.sum((counts - total / 10) ** 2 / (total / 10))) <= _chi2_limit(9)
+    if top <= UNIFORM_BOUND and flat:
+        return (
+            "uniform",
+            f"{message} ; tous les poids sont entre ± {top:.2f} écarts-types, répartis uniformément",
+            "la loi doit être normale, N(0, 2 / d_{l-1}) (éq. 50), pas uniforme : np.random.randn ou "
+            "rng.standard_normal, pas np.random.rand ni rng.uniform.",
+        )
+    if beyond3 == 0 and total * NORMAL_BEYOND_3 >= MIN_EXPECTED_TAIL:
+        return (
+            "bounded",
+            f"{message} ; aucun poids n'est à plus de {top:.2f} écarts-types de 0, alors qu'une loi normale en "
+            f"place {100 * NORMAL_BEYOND_3:.2f} % (≈ {total * NORMAL_BEYOND_3:.0f} poids) au-delà de 3",
+            "la loi semble tronquée ou écrêtée (np.clip, tirages refaits au-delà d'un seuil) ; tirez la loi normale "
+            "complète, sans borne : " + normal_hint,
+        )
+    if kurtosis > 3 + Z_STAT * np.sqrt(24 / total):
+        return (
+            "heavy",
+            f"{message} ; les queues de la loi sont plus lourdes que celles d'une loi normale : "
+            f"{100 * beyond3:.2f} % des poids au-delà de 3 écarts-types (0.27 % pour une loi normale), "
+            f"kurtosis E[w⁴]/σ⁴ = {kurtosis:.2f} (3 pour une loi normale)",
+            "la loi doit être normale : " + normal_hint,
+        )
+    return "other", message, "la répartition des poids n'est pas celle d'une loi normale : " + normal_hint
+
+
+def _weights_problem(arrays, dims):
+    """The Fail of the weights W (values stage), or None when their law is He's.
+
+    Its kind is near_miss for the named near-miss (variance 1 / d_{l-1} of a
+    normal law), no_work when every W is constant.
+    """
+    constant = {l: np.all(W == W.flat[0]) for l, (W, _) in arrays.items()}
+    if all(constant.values()):
+        values = {fmt(arrays[l][0].flat[0]) for l in arrays}
+        reason = "la sortie est nulle partout" if values == {"0"} else "la sortie est constante"
+        detail = (
+            "tous les poids sont nuls"
+            if values == {"0"}
+            else "dans chaque couche tous les poids ont la même valeur (" + ", ".join(sorted(values)) + ")"
+        )
+        return Fail(
+            "values",
+            f"initialize_parameters : {reason} : {detail}, aucun tirage au hasard.",
+            "avec des poids tous égaux, tous les neurones d'une couche calculent la même chose et reçoivent le même "
+            "gradient : ils restent identiques (symétrie, §8.3). Tirez W selon N(0, 2 / d_{l-1}) (éq. 50).",
+            kind="no_work",
+        )
+    for l, (W, _) in arrays.items():
+        w = np.asarray(W, dtype=float)
+        d_out, d_in = w.shape
+        if constant[l]:
+            return Fail(
                 "values",
-                f"initialize_parameters : b{l} : {int(np.sum(b != 0))} valeur(s) non nulle(s) sur {b.size} ; les biais partent de 0.",
-                f"b{l} = np.zeros((1, d_l)) (Listing 4) : seuls les poids W sont tirés au hasard.",
+                f"initialize_parameters : W{l} : tous les poids valent {fmt(w.flat[0])}.",
+                "avec W = 0 (ou constant) tous les neurones d'une couche restent identiques (symétrie, §8.3) ; tirez W "
+                "selon N(0, 2 / d_{l-1}) (éq. 50).",
+            )
+        distinct = np.unique(w).size
+        if distinct < MIN_DISTINCT * w.size:
+            if d_out > 1 and np.all(w == w[:1]):
+                text = (
+                    f"les {d_out} lignes de W{l} sont identiques : tous les neurones de la couche ont les mêmes poids, "
+                    "donc la même sortie et le même gradient ; ils le restent pendant tout l'entraînement (symétrie, §8.3)"
+                )
+            elif d_in > 1 and np.all(w == w[:, :1]):
+                text = (
+                    f"les {d_in} colonnes de W{l} sont identiques : chaque neurone a le même poids sur toutes ses entrées"
+                )
+            else:
+                text = f"W{l} ne contient que {distinct} valeurs distinctes sur {w.size} : des tirages sont réutilisés"
+            return Fail(
+                "values",
+                f"initialize_parameters : {text}.",
+                "chaque poids est un tirage indépendant : rng.standard_normal((d_l, d_{l-1})) * np.sqrt(2 / d_{l-1}) "
+                "(éq. 50), un nombre par poids.",
             )
     stds = {}
     for l, (W, _) in arrays.items():
         w = np.asarray(W, dtype=float).ravel()
         n = w.size
-        if np.all(w == 0):
-            raise Fail(
-                "values",
-                f"initialize_parameters : W{l} : tous les poids sont nuls.",
-                "avec W = 0 tous les neurones d'une couche restent identiques (symétrie, §8.3) ; tirez W selon "
-                "N(0, 2 / d_{l-1}) (éq. 50).",
-            )
         # σ of the mean is s/√N, with s estimated (a t statistic).
         mean, s = float(w.mean()), float(w.std())
-        if s == 0 or abs(mean) > Z_STAT * s / np.sqrt(n):
+        if abs(mean) > Z_STAT * s / np.sqrt(n):
             hint = (
                 "np.random.rand tire selon la loi uniforme sur [0, 1) : les poids sont tous positifs. Il faut la "
                 "loi normale centrée np.random.randn (ou rng.standard_normal) (éq. 50)."
                 if np.all(w >= 0)
                 else "les poids doivent être centrés : N(0, 2 / d_{l-1}) (éq. 50)."
             )
-            raise Fail(
+            return Fail(
                 "values",
                 f"initialize_parameters : W{l} : moyenne empirique {fmt(mean)} sur {n} poids, attendu ≈ 0 (tolérance ± {fmt(Z_STAT * s / np.sqrt(n))}).",
                 hint,
             )
         stds[l] = float(np.sqrt(np.mean(w**2)))  # the mean is known to be 0
+    law, law_message, law_hint = _law(arrays, stds)
+
     # ln(s/σ) has standard error 1/√(2N): N·s²/σ² follows χ²_N.
     def fits(l, sigma):
         return sigma > 0 and abs(np.log(stds[l] / sigma)) <= Z_STAT / np.sqrt(2 * arrays[l][0].size)
@@ -161,38 +308,66 @@ def _check_statistics(arrays, dims):
         sigma = np.sqrt(2.0 / d_in)
         if fits(l, sigma):
             continue
-        hint = None
+        hint, kind = None, None
         rules = [_std_rules(dims[k - 1], dims[k]) for k in arrays]
-        for i, (text, _) in enumerate(rules[0]):
-            if all(fits(k, rules[k - 1][i][1]) for k in arrays):
-                hint = text
+        for i, (text, _, rule_law, near) in enumerate(rules[0]):
+            if rule_law == law and all(fits(k, rules[k - 1][i][1]) for k in arrays):
+                hint, kind = text, ("near_miss" if near else None)
                 break
         if hint is None:
             ratio = stds[l] / sigma
             hint = (
                 f"l'écart-type est {fmt(ratio)}× trop grand" if ratio > 1 else f"l'écart-type est {fmt(1 / ratio)}× trop petit"
             ) + " ; W[l] ~ N(0, 2 / d_{l-1}) : randn fois np.sqrt(2 / d_{l-1}) (éq. 50)."
+            if law != "normal":
+                hint += " De plus, " + law_message.split(" ; ", 1)[-1] + "."
         tol = Z_STAT / np.sqrt(2 * W.size)
-        raise Fail(
+        return Fail(
             "values",
             f"initialize_parameters : W{l} (d_{{l-1}} = {d_in}, d_l = {d_out}) : écart-type empirique {fmt(stds[l])} sur {W.size} poids, "
             f"attendu √(2 / d_{{l-1}}) = {fmt(sigma)} (tolérance ± {100 * (np.exp(tol) - 1):.1f} %).",
             hint,
+            kind=kind,
         )
-    # Shape of the law: the fractions within 1σ and 2σ of a normal law.
-    total = sum(W.size for W, _ in arrays.values())
-    for k, p in NORMAL_WITHIN.items():
-        inside = sum(int(np.sum(np.abs(np.asarray(W, dtype=float)) < k * stds[l])) for l, (W, _) in arrays.items())
-        fraction = inside / total
-        tol = Z_STAT * np.sqrt(p * (1 - p) / total)
-        if abs(fraction - p) > tol:
-            raise Fail(
+    if law != "normal":
+        return Fail("values", f"initialize_parameters : {law_message}.", law_hint)
+    return None
+
+
+def _check_statistics(arrays, dims):
+    """Values stage: W drawn from N(0, 2 / d_{l-1}), b zero.
+
+    W right and b not zero earns the partial share: the weights, the heart
+    of eq. 50, are right on their own.
+    """
+    for l, (W, b) in arrays.items():
+        expect_finite(W, f"initialize_parameters : W{l}")
+        expect_finite(b, f"initialize_parameters : b{l}")
+    weights = _weights_problem(arrays, dims)
+    if weights is not None and weights.kind == "no_work":
+        raise weights
+    bias = None
+    for l, (W, b) in arrays.items():
+        if np.any(b != 0):
+            bias = Fail(
                 "values",
-                f"initialize_parameters : {100 * fraction:.1f} % des {total} poids sont à moins de {k} écart-type(s) "
-                f"de 0, attendu {100 * p:.1f} % pour une loi normale (tolérance ± {100 * tol:.1f} %).",
-                "la loi doit être normale, N(0, 2 / d_{l-1}) (éq. 50), pas uniforme : np.random.randn ou "
-                "rng.standard_normal, pas np.random.rand ni rng.uniform.",
+                f"initialize_parameters : b{l} : {int(np.sum(b != 0))} valeur(s) non nulle(s) sur {b.size} ; les biais partent de 0.",
+                f"b{l} = np.zeros((1, d_l)) (Listing 4) : seuls les poids W sont tirés au hasard.",
             )
+            break
+    if weights is None and bias is None:
+        return
+    if weights is None:
+        raise Fail(
+            "values",
+            bias.message + " Les poids W sont justes (loi N(0, 2 / d_{l-1})), les biais b faux.",
+            bias.hint,
+            kind="partial",
+        )
+    if bias is not None:
+        # Two mistakes: the near-miss share is for the named one alone.
+        raise Fail("values", weights.message + " " + bias.message.split(" : ", 1)[1], weights.hint)
+    raise weights
 
 
 def _correlation(a, b):
@@ -251,6 +426,25 @@ def grade_initialize_parameters(g):
                     "le générateur est ré-initialisé à chaque couche : créez-le une seule fois avec seed, avant la "
                     "boucle, pour que les couches soient des tirages indépendants.",
                 )
+    # layer_dims is a list or a tuple of Python or numpy integers: the same
+    # sizes give the same parameters.
+    sizes = tuple(np.int64(d) for d in dims)
+    label = f"initialize_parameters(layer_dims donné comme tuple d'entiers numpy {tuple(dims)}, seed={seed})"
+    tuple_hint = (
+        "layer_dims est une liste ou un tuple d'entiers (int Python ou entiers numpy) : lisez-le avec len() et des "
+        "indices, sans le modifier ni le copier avec .copy(), et sans tester le type exact des tailles."
+    )
+    try:
+        from_tuple = g.call(sizes, seed=seed, stage="property").value
+    except Fail as fail:
+        raise Fail("property", f"{label} : {fail.message}", tuple_hint) from None
+    from_tuple = _check_structure(_as_dict(from_tuple, label, "property"), dims, label, stage="property")
+    if not all(np.array_equal(arrays[l][0], from_tuple[l][0]) for l in arrays):
+        raise Fail(
+            "property",
+            f"{label} : les poids diffèrent de ceux obtenus avec la liste {dims} et la même graine.",
+            tuple_hint,
+        )
     # Without a seed (the chapter's Listing 4 has none) it must still work.
     small = [int(g.rng.integers(2, 6)) for _ in range(3)]
     default = _as_dict(g.call(list(small), stage="property").value, "initialize_parameters(layer_dims)", "property")

@@ -1,21 +1,43 @@
 """Grader of the Adam update (§8.1.3, eqs. 44-48).
 
-adam_update returns the updated state (parameters, m, v), so updating them in
-place is allowed: only the returned values are compared. The gradients are
-not state and must be left as they are.
+adam_update returns new dicts and leaves its arguments untouched (notebook,
+stub docstring, reference): parameters, grads, m and v are checked after the
+call, at the "inputs" stage. Updating them in place (+=, -=, or new arrays
+stored into the caller's dicts) is a mistake of that stage only.
 
 The inputs are those of a step in the middle of training: t > 1 and non-zero
 moments, so that the bias corrections (eqs. 46-47) matter and the returned m
 and v are not just (1 - β)·g. One call uses non-default hyperparameters with a
 large ε, so that ε inside the square root, β1 and β2 swapped, or
-hyperparameters ignored all give visibly different results.
+hyperparameters ignored all give visibly different results. One entry of
+each call has g = m = v = 0 (a unit that never got a gradient): there the
+step is 0 / (0 + ε) = 0, so an ε left out gives nan while an ε hard-coded
+to 1e-8 (the argument ignored) gives 0; with the large ε both give the same
+wrong values elsewhere, and this entry tells them apart.
+
+Rubric: the three outputs showing no work (copies of the inputs, zeros)
+earn 0; the missing bias correction is the named near-miss; m and v right
+with the parameters wrong (or the parameters right with m, v wrong) is
+right on a named part of the outputs, the partial share.
 """
 
 import numpy as np
 
 import reference_impl as ref
 
-from ..checks import as_array, as_tuple, close, compare, expect_finite, expect_keys, expect_shape, expect_untouched, fmt
+from ..checks import (
+    NearMiss,
+    as_array,
+    as_tuple,
+    close,
+    compare,
+    expect_finite,
+    expect_keys,
+    expect_shape,
+    expect_untouched,
+    expect_work,
+    fmt,
+)
 from ..framework import Fail, grader
 
 # A small network, layer_dims = [5, 4, 3, 2]: six parameter arrays of a few
@@ -46,7 +68,7 @@ def _adam(P, G, M, V, t, lr, b1, b2, eps, *, bias="both", t_shift=0, eps_mode="o
         v = b2 * V[key] + c2 * second
         tc = t + t_shift
         m_hat = m / (1 - b1**tc) if bias in ("both", "m") else m
-        v_hat = v / (1 - b2**tc) if bias == "both" else v
+        v_hat = v / (1 - b2**tc) if bias in ("both", "v") else v
         with np.errstate(invalid="ignore", divide="ignore"):
             root = np.sqrt(v_hat)
             if eps_mode == "outside":
@@ -94,8 +116,15 @@ MISTAKES = [
         "la correction du biais est appliquée à m seulement : v̂ = v / (1 − β2^t) (éq. 47) manque.",
         {"bias": "m"},
     ),
+    (
+        "la correction du biais est appliquée à v seulement : m̂ = m / (1 − β1^t) (éq. 46) manque.",
+        {"bias": "v"},
+    ),
     ("ε s'ajoute après la racine : √v̂ + ε (éq. 48), pas √(v̂ + ε).", {"eps_mode": "inside"}),
-    ("ε manque au dénominateur : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).", {"eps_mode": "none"}),
+    (
+        "ε manque au dénominateur (là où m̂ = v̂ = 0, le pas vaut 0/0 = nan) : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).",
+        {"eps_mode": "none"},
+    ),
     (
         "parenthèses : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48) ; écrit sans parenthèses, ε est ajouté à θ au lieu "
         "du dénominateur.",
@@ -121,8 +150,14 @@ MISTAKES = [
 ]
 
 
-def _state(g):
-    """parameters, grads, m, v as after a few steps of training."""
+# The named near-miss of the rubric among MISTAKES: Adam without its bias
+# correction, or with half of it (m̂ or v̂ only), which is no worse.
+NEAR_MISSES = ({"bias": "none"}, {"bias": "m"}, {"bias": "v"})
+
+
+def _state(g, dead_unit=False):
+    """parameters, grads, m, v as after a few steps of training; with
+    ``dead_unit``, db1[0, 0] has g = m = v = 0."""
     P, G, M, V = {}, {}, {}, {}
     for l, (d_in, d_out) in enumerate(zip(LAYER_DIMS[:-1], LAYER_DIMS[1:]), start=1):
         for name, shape in ((f"W{l}", (d_out, d_in)), (f"b{l}", (1, d_out))):
@@ -130,6 +165,9 @@ def _state(g):
             G["d" + name] = g.rng.standard_normal(shape)
             M["d" + name] = g.rng.standard_normal(shape) * 0.3
             V["d" + name] = g.rng.uniform(0.05, 1.0, shape)
+    if dead_unit:
+        for d in (G, M, V):
+            d["db1"][0, 0] = 0.0
     return P, G, M, V
 
 
@@ -169,37 +207,79 @@ def _check_shapes(P, M, V, P0, G0, what, stage):
 
 
 def _check_values(got, args, hyper, what, stage):
-    """Compare m, v, then the parameters; name the mistake when one matches."""
+    """Compare m, v, then the parameters; name the mistake when one matches.
+
+    At the values stage, outputs that show no work earn 0 (``expect_work``),
+    the named near-miss half, and m and v right with the parameters wrong
+    (or the reverse) the partial share.
+    """
     P0, G0, M0, V0, t = args
     lr, b1, b2, eps = hyper
     expected = ref.adam_update(P0, G0, M0, V0, t, lr, b1, b2, eps)
     labels = ("parameters", "m", "v")
     order = (1, 2, 0)  # m and v first: most mistakes show there already
-    if all(close(got[i][k], expected[i][k]) for i in order for k in expected[i]):
+    right = [all(close(got[i][k], expected[i][k]) for k in expected[i]) for i in range(3)]
+    if all(right):
         return
-    candidates = [(text, _adam(P0, G0, M0, V0, t, lr, b1, b2, eps, **kw)) for text, kw in MISTAKES]
+    if stage == "values":
+        inputs = {f"parameters[{k!r}]": a for k, a in P0.items()}
+        for name, d in (("grads", G0), ("m", M0), ("v", V0)):
+            inputs.update({f"{name}[{k!r}]": a for k, a in d.items()})
+        expect_work(
+            {f"{labels[i]}[{k!r}]": got[i][k] for i in range(3) for k in expected[i]},
+            {f"{labels[i]}[{k!r}]": expected[i][k] for i in range(3) for k in expected[i]},
+            what,
+            inputs=inputs,
+        )
+    candidates = [(text, _adam(P0, G0, M0, V0, t, lr, b1, b2, eps, **kw), kw in NEAR_MISSES) for text, kw in MISTAKES]
     if (lr, b1, b2, eps) != (0.001, 0.9, 0.999, 1e-8):
         candidates.append(
             (
                 "les hyperparamètres passés en argument (learning_rate, beta1, beta2, epsilon) sont ignorés : "
                 "utilisez les arguments, pas les valeurs par défaut écrites en dur.",
                 ref.adam_update(P0, G0, M0, V0, t),
+                False,
+            )
+        )
+    if eps != 1e-8:
+        candidates.append(
+            (
+                f"l'argument epsilon semble ignoré : avec ε = {fmt(eps)}, le résultat est celui de ε = 1e-8 (valeur "
+                "écrite en dur ?) ; utilisez l'argument epsilon dans √v̂ + ε (éq. 48).",
+                _adam(P0, G0, M0, V0, t, lr, b1, b2, 1e-8),
+                False,
             )
         )
     hint_for = None
-    for text, cand in candidates:
+    for text, cand, near in candidates:
         if all(_matches(got[i][k], cand[i][k]) for i in order for k in expected[i]):
-            hint_for = (text, cand)
+            hint_for = (text, cand, near)
             break
-    for i in order:
-        for key in expected[i]:
-            compare(
-                got[i][key],
-                expected[i][key],
-                f"{what} : {labels[i]}[{key!r}]",
-                stage=stage,
-                diagnoses=[(hint_for[0], hint_for[1][i][key])] if hint_for else [],
-            )
+    try:
+        for i in order:
+            for key in expected[i]:
+                diagnoses = []
+                if hint_for:
+                    text, cand, near = hint_for
+                    diagnoses = [NearMiss(text, cand[i][key]) if near else (text, cand[i][key])]
+                compare(
+                    got[i][key],
+                    expected[i][key],
+                    f"{what} : {labels[i]}[{key!r}]",
+                    stage=stage,
+                    diagnoses=diagnoses,
+                    work=False,
+                )
+    except Fail as fail:
+        if stage != "values" or fail.kind is not None:
+            raise
+        if right[1] and right[2]:
+            part = "Les valeurs sont justes pour m et v (éqs. 44-45), fausses pour parameters (éqs. 46-48)."
+        elif right[0]:
+            part = "Les valeurs sont justes pour parameters (éq. 48), fausses pour m ou v (éqs. 44-45)."
+        else:
+            raise
+        raise Fail(fail.stage, f"{fail.message} {part}", fail.hint, kind="partial") from None
 
 
 def _matches(got, candidate):
@@ -219,7 +299,7 @@ def _describe(t, hyper):
 @grader("adam_update", points=3)
 def grade_adam_update(g):
     # Call 1: non-default hyperparameters, ε large enough to see where it goes.
-    P0, G0, M0, V0 = _state(g)
+    P0, G0, M0, V0 = _state(g, dead_unit=True)
     t = int(g.rng.integers(*STEPS))
     hyper = (
         float(np.round(g.rng.uniform(0.05, 0.2), 4)),
@@ -233,16 +313,24 @@ def grade_adam_update(g):
     got = _unpack(outcome.value, what, "values")
     _check_shapes(*got, P0, G0, what, "shape")
     # Call 2: the default hyperparameters of the chapter (β1 = 0.9, β2 = 0.999, ε = 1e-8).
-    P1, G1, M1, V1 = _state(g)
+    P1, G1, M1, V1 = _state(g, dead_unit=True)
     t1 = int(g.rng.integers(*STEPS))
     defaults = (0.001, 0.9, 0.999, 1e-8)
     what1 = _describe(t1, defaults) + " [valeurs par défaut]"
-    got1 = _unpack(g.call(P1, G1, M1, V1, t1).value, what1, "values")
+    outcome1 = g.call(P1, G1, M1, V1, t1, return_args=True)
+    got1 = _unpack(outcome1.value, what1, "values")
     _check_shapes(*got1, P1, G1, what1, "shape")
     _check_values(got, (P0, G0, M0, V0, t), hyper, what, "values")
     _check_values(got1, (P1, G1, M1, V1, t1), defaults, what1, "values")
-    # m, v and the parameters may be updated in place: they are the state.
-    expect_untouched(G0, outcome.args_after[1], "grads", "grads n'est pas un état de l'optimiseur : ne le modifiez pas.")
+    # The arguments come back untouched: adam_update returns new dicts.
+    in_place_hint = (
+        "adam_update renvoie de nouveaux dicts parameters, m, v et laisse intacts ceux qu'il reçoit : pas de +=, "
+        "-=, *= sur leurs tableaux, ni de parameters[nom] = … dans le dict reçu ; construisez new_m = {}, "
+        "new_m[clé] = beta1 * m[clé] + (1 - beta1) * g, etc."
+    )
+    for after, before in ((outcome.args_after, (P0, G0, M0, V0)), (outcome1.args_after, (P1, G1, M1, V1))):
+        for name, b, a in zip(("parameters", "grads", "m", "v"), before, after):
+            expect_untouched(b, a, name, in_place_hint)
 
     # A short run from zero moments, t = 1, 2, 3, feeding back what came
     # back. Some gradient entries are 0: there m = v = 0 at t = 1, and the

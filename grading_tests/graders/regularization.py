@@ -1,36 +1,87 @@
 """Grader of inverted dropout (§9.2).
 
 The mask is random and drawn by the student's own generator (np.random or
-the ``rng`` argument, which the grader never passes), so A_out is checked
-against the student's own mask, A ⊙ mask / keep_prob, and the mask itself by
-its statistics: the fraction of kept units must be close to keep_prob.
+the ``rng`` argument, which the grader can't pass: a Generator does not cross
+the sandbox), so A_out is checked against the student's own mask,
+A ⊙ mask / keep_prob, and the mask itself by its statistics.
+
+values: calls on a layer of at least 12 000 units. The mask is made of 0/1,
+is drawn (not constant, not computed from A, not one fixed pattern), keeps
+about keep_prob of the units, and A_out = A ⊙ mask / keep_prob. A missing
+1/keep_prob is the named near-miss of the rubric.
+
+property: the law of the mask in detail, « un tirage indépendant par exemple
+et par neurone » (notebook): a new mask at every call; no correlation
+between neighbouring entries; on a tall batch of rows of 3 units, the number
+of kept units per row follows the binomial law B(3, keep_prob) and every
+column keeps keep_prob of its units; on tiny arrays, (1, 3) and (2, 1),
+called many times, the count per call is binomial too and every entry is
+kept with probability keep_prob, i.e. E[A_out] = A entry by entry. A mask
+judged only on its average over thousands of units would let a fixed number
+of kept units per row pass, which is biased on small layers. Then the edge
+values keep_prob = 1 and training=False.
+
+Every statistical check allows Z_STAT standard errors (or the matching χ²
+quantile), so a correct mask fails none of them in practice (see Z_STAT).
 """
+
+from math import comb
 
 import numpy as np
 
-from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt
+from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt, fmt_shape, NearMiss
 from ..framework import Fail, grader
 
 # Activations of a layer: m examples × d units, enough entries (≥ 12 000) for
 # the kept fraction to be measured to about ±0.5 %.
 ROWS = (150, 250)
 COLUMNS = (80, 120)
-# Half-width of the check of the kept fraction, in standard errors
-# sqrt(p(1-p)/N) of a binomial proportion: a correct mask fails it with
-# probability P(|N(0,1)| > 7) ≈ 2.6e-12 (exact binomial tails for N = 12 000
-# and keep_prob in [0.2, 0.9]: at most 4.4e-12); three such checks per run. A mask kept with
-# probability 1 - keep_prob instead is off by |1 - 2·keep_prob| ≥ 0.3 here,
-# over 50 standard errors.
+# Half-width of every statistical check, in standard errors of its statistic
+# (binomial proportions, correlations of independent entries). A correct
+# mask fails one with probability P(|N(0,1)| > 7) ≈ 2.6e-12 (exact binomial
+# tails for N = 12 000 and keep_prob in [0.2, 0.9]: at most 4.4e-12); about
+# thirty such checks per run, below 1e-10. A mask kept with probability
+# 1 - keep_prob instead is off by |1 - 2·keep_prob| ≥ 0.3 on the values
+# stage, over 50 standard errors.
 Z_STAT = 7.0
 # keep_prob of the values stage, away from 0.5 so that "keep" and "drop"
 # can't be confused; of the property stage, on the other side of 0.5.
 KEEP_HIGH = (0.65, 0.9)
 KEEP_LOW = (0.2, 0.35)
+# keep_prob of the small-row checks: every count of kept units among 3 then
+# has a probability of at least 0.35³ ≈ 0.043, so that each bin of the χ²
+# below expects at least 12 calls (300 × 0.043) or 850 rows.
+KEEP_MID = (0.35, 0.65)
+# A tall batch of rows of 3 units: 20 000 rows, so that the count of kept
+# units per row is measured on 20 000 draws of B(3, keep_prob). A mask that
+# keeps round(3·keep_prob) units in every row puts all of them in one bin.
+TALL = (20_000, 3)
+# Tiny arrays, each sent SMALL_CALLS times: a mask drawn with a fixed total
+# (round(keep_prob·size) units kept per call) or biased on small layers
+# shows there. 300 calls of 0.4 ms each.
+SMALL_SHAPES = ((1, 3), (2, 1))
+SMALL_CALLS = 300
+# Pairs of entries (i, j), (i + di, j + dj) whose correlation must vanish:
+# neighbours along the rows, along the columns and on both diagonals. A row
+# repeated for two examples gives 0.5 at (1, 0), a sliding window over one
+# random vector gives 1 at (1, -1).
+LAGS = ((1, 0), (0, 1), (1, 1), (1, -1), (2, 0), (0, 2))
+# A mask correlated with A beyond Z_STAT standard errors is not independent
+# of A; when two calls with the same A also give the same mask, it is a
+# function of A (e.g. the largest activations kept), not a random draw.
 
 
-def _activations(g):
-    m, d = int(g.rng.integers(*ROWS)), int(g.rng.integers(*COLUMNS))
-    return g.rng.standard_normal((m, d))
+def _chi2_limit(df):
+    """The χ² value with the tail of Z_STAT standard errors (Wilson–Hilferty):
+    68 for df = 3, 67 for df = 2, where P(χ² > limit) is about 1e-14."""
+    a = 2.0 / (9.0 * df)
+    return df * (1.0 - a + Z_STAT * np.sqrt(a)) ** 3
+
+
+def _activations(g, shape=None):
+    if shape is None:
+        shape = (int(g.rng.integers(*ROWS)), int(g.rng.integers(*COLUMNS)))
+    return g.rng.standard_normal(shape)
 
 
 def _unpack(value, what, stage):
@@ -52,8 +103,8 @@ def _unpack(value, what, stage):
     return A_out, mask
 
 
-def _check_training_call(A, keep_prob, A_out, mask, what, stage):
-    """A_out = A ⊙ mask / keep_prob, mask in {0, 1}, kept fraction ≈ keep_prob."""
+def _check_mask(A, keep_prob, A_out, mask, what, stage):
+    """Shapes, finite A_out, a mask of 0/1; returns the mask as floats."""
     shape_stage = "shape" if stage == "values" else stage
     mask_hint = None
     if mask.shape in [(1, A.shape[1]), (A.shape[1],)]:
@@ -67,7 +118,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage):
         if arr.shape != A.shape:
             if shape_stage == "shape":
                 expect_shape(arr, A.shape, f"{what} : {name}", hint)
-            raise Fail(stage, f"{what} : {name} de forme {arr.shape}, attendu {A.shape}.", hint)
+            raise Fail(stage, f"{what} : {name} de forme {fmt_shape(arr.shape)}, attendu {fmt_shape(A.shape)}.", hint)
     expect_finite(A_out, f"{what} : A_out", stage=stage)
     maskf = np.asarray(mask, dtype=float)
     if not np.all((maskf == 0) | (maskf == 1)):
@@ -83,6 +134,120 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage):
             f"{what} : mask contient d'autres valeurs que 0 et 1 (par exemple {fmt(values[~np.isin(values, [0, 1])][0])}).",
             hint,
         )
+    return maskf
+
+
+def _constant_mask(A, keep_prob, A_out, maskf, what, stage):
+    """A mask of all 0 or all 1 (for keep_prob < 1 on a large layer) draws
+    nothing; so does the output when it is the one of that mask, or A."""
+    if np.all(maskf == maskf.flat[0]):
+        value = int(maskf.flat[0])
+        state = "aucun neurone n'est gardé" if value == 0 else "aucun neurone n'est éteint"
+        out = np.asarray(A_out, dtype=float)
+        if np.array_equal(out, A):
+            state += ", et A_out est une copie de l'entrée A"
+        elif not close(out, A * maskf / keep_prob):
+            raise Fail(
+                stage,
+                f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}), mais A_out n'est pas "
+                "A * mask / keep_prob pour ce masque.",
+                "renvoyez le masque que vous avez appliqué à A : return A * mask / keep_prob, mask (§9.2).",
+            )
+        raise Fail(
+            stage,
+            f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}) : aucun tirage au hasard.",
+            "chaque neurone est gardé avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob, puis "
+            "A_out = A * mask / keep_prob (§9.2).",
+            kind="no_work",
+        )
+
+
+def _correlation(a, b):
+    a = a - a.mean()
+    b = b - b.mean()
+    denom = np.sqrt(np.mean(a**2) * np.mean(b**2))
+    return float(np.mean(a * b) / denom) if denom > 0 else 0.0
+
+
+def _dependence_on_A(A, maskf):
+    """The largest |correlation| of the mask with A or |A|, and its z-score."""
+    r = max(abs(_correlation(maskf.ravel(), A.ravel())), abs(_correlation(maskf.ravel(), np.abs(A).ravel())))
+    return r, r * np.sqrt(maskf.size)
+
+
+def _lag_label(di, dj):
+    shift = lambda name, k: name if k == 0 else f"{name} {'+' if k > 0 else '-'} {abs(k)}"  # noqa: E731
+    return f"mask[i, j] et mask[{shift('i', di)}, {shift('j', dj)}]"
+
+
+def _structure_problem(maskf):
+    """(kind, message, hint) when neighbouring entries of the mask are not
+    independent, else None; kind is "rows" or "columns" (all identical) or "lag"."""
+    m, d = maskf.shape
+    if m > 1 and np.all(maskf == maskf[:1]):
+        return (
+            "rows",
+            f"toutes les lignes de mask sont identiques (le même masque pour les {m} exemples)",
+            "tirez un masque de la forme de A, np.random.rand(*A.shape) (§9.2), pas une seule ligne répétée.",
+        )
+    if d > 1 and np.all(maskf == maskf[:, :1]):
+        return (
+            "columns",
+            "toutes les colonnes de mask sont identiques (chaque exemple garde tous ses neurones ou aucun)",
+            "tirez un masque de la forme de A, np.random.rand(*A.shape) (§9.2).",
+        )
+    c = maskf - maskf.mean()
+    var = float(np.mean(c**2))
+    if var == 0:
+        return None
+    worst = None  # the lag furthest from 0, in standard errors
+    for di, dj in LAGS:
+        if di >= m or abs(dj) >= d:
+            continue
+        a = c[: m - di, max(0, -dj) : d - max(0, dj)]
+        b = c[di:, max(0, dj) : d - max(0, -dj)]
+        r = float(np.mean(a * b) / var)
+        z = abs(r) * np.sqrt(a.size)
+        if z > Z_STAT and (worst is None or z > worst[0]):
+            worst = (z, di, dj, r, a.size)
+    if worst:
+        _, di, dj, r, pairs = worst
+        return (
+            "lag",
+            f"la corrélation entre {_lag_label(di, dj)} vaut {r:.3f} sur {pairs} paires, attendu 0 "
+            f"(tolérance ± {Z_STAT / np.sqrt(pairs):.3f}) : des entrées voisines du masque ne sont pas tirées "
+            "indépendamment",
+            "un tirage indépendant par exemple et par neurone : mask = rng.random(A.shape) < keep_prob (§9.2), "
+            "sans répéter, décaler ni réutiliser des tirages d'une ligne ou d'une colonne à l'autre.",
+        )
+    return None
+
+
+def _kept_fraction(maskf, keep_prob, what, stage):
+    """The Fail for a kept fraction far from keep_prob, or None."""
+    n = maskf.size
+    kept = float(maskf.mean())
+    tol = Z_STAT * np.sqrt(keep_prob * (1 - keep_prob) / n)
+    if abs(kept - keep_prob) <= tol:
+        return None
+    if abs(kept - (1 - keep_prob)) <= tol:
+        hint = (
+            "la comparaison est inversée : chaque neurone est gardé avec probabilité keep_prob, "
+            "mask = np.random.rand(*A.shape) < keep_prob (§9.2), pas > keep_prob."
+        )
+    elif abs(kept - 0.5) <= Z_STAT * np.sqrt(0.25 / n):
+        hint = "keep_prob semble ignoré (la moitié des neurones est gardée) : utilisez l'argument keep_prob."
+    else:
+        hint = "mask = np.random.rand(*A.shape) < keep_prob garde chaque neurone avec probabilité keep_prob (§9.2)."
+    return Fail(
+        stage,
+        f"{what} : {100 * kept:.1f} % des neurones sont gardés, attendu keep_prob = {100 * keep_prob:.1f} % "
+        f"(tolérance ± {100 * tol:.1f} % sur {n} neurones) ; E[A_out] vaudrait alors {kept / keep_prob:.3f} × A.",
+        hint,
+    )
+
+
+def _compare_output(A, keep_prob, A_out, maskf, what, stage):
     expected = A * maskf / keep_prob
     compare(
         A_out,
@@ -91,7 +256,10 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage):
         inputs={"A": A, "mask": maskf},
         stage=stage,
         diagnoses=[
-            ("la division par keep_prob manque : A_out = A * mask / keep_prob (dropout inversé, §9.2), pour garder E[A_out] = A.", A * maskf),
+            NearMiss(
+                "la division par keep_prob manque : A_out = A * mask / keep_prob (dropout inversé, §9.2), pour garder E[A_out] = A.",
+                A * maskf,
+            ),
             ("il faut diviser par keep_prob, pas multiplier : A_out = A * mask / keep_prob (§9.2).", A * maskf * keep_prob),
             (
                 "on divise par keep_prob, la probabilité de garder un neurone, pas par 1 − keep_prob : "
@@ -106,38 +274,149 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage):
             ("keep_prob semble ignoré (division par 0.5) : utilisez l'argument keep_prob.", A * maskf / 0.5),
         ],
     )
-    # Each example gets its own mask (before the statistics, which assume
-    # independent entries).
-    if np.all(maskf == maskf[:1]):
+
+
+def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction=None):
+    """One call on a large layer: a drawn 0/1 mask, independent of A, kept
+    fraction ≈ keep_prob, A_out = A ⊙ mask / keep_prob. Returns the mask as
+    floats. ``before_fraction(maskf)`` runs more specific checks of the mask
+    before its kept fraction."""
+    maskf = _check_mask(A, keep_prob, A_out, mask, what, stage)
+    _constant_mask(A, keep_prob, A_out, maskf, what, stage)
+    r, z = _dependence_on_A(A, maskf)
+    if z > Z_STAT:
         raise Fail(
             stage,
-            f"{what} : toutes les lignes de mask sont identiques (le même masque pour les {A.shape[0]} exemples).",
-            "tirez un masque de la forme de A, np.random.rand(*A.shape) (§9.2), pas une seule ligne répétée.",
+            f"{what} : le masque dépend des valeurs de A (corrélation {r:.3f} avec A ou |A|, attendu 0 à "
+            f"± {Z_STAT / np.sqrt(maskf.size):.3f} près).",
+            "le masque est tiré au hasard, indépendamment des activations : mask = rng.random(A.shape) < keep_prob (§9.2).",
         )
-    if np.all(maskf == maskf[:, :1]):
-        raise Fail(
-            stage,
-            f"{what} : toutes les colonnes de mask sont identiques (chaque exemple garde tous ses neurones ou aucun).",
-            "tirez un masque de la forme de A, np.random.rand(*A.shape) (§9.2).",
+    problem = _structure_problem(maskf)
+    if problem and problem[0] != "lag":
+        raise Fail(stage, f"{what} : {problem[1]}.", problem[2])
+    if before_fraction is not None:
+        before_fraction(maskf)
+    fraction = _kept_fraction(maskf, keep_prob, what, stage)
+    if fraction and problem:
+        # The tolerance of the kept fraction assumes independent entries:
+        # with correlated ones, the correlation is what was seen.
+        raise Fail(stage, f"{what} : {problem[1]}.", problem[2])
+    if fraction:
+        raise fraction
+    _compare_output(A, keep_prob, A_out, maskf, what, stage)
+    return maskf
+
+
+def _binomial_problem(counts, n, keep_prob, label, unit):
+    """(message, hint) when counts of kept units (0..n) don't follow B(n, keep_prob), else None."""
+    K = counts.size
+    pmf = np.array([comb(n, c) * keep_prob**c * (1 - keep_prob) ** (n - c) for c in range(n + 1)])
+    observed = np.bincount(counts.astype(int), minlength=n + 1)
+    expected = K * pmf
+    chi2 = float(np.sum((observed - expected) ** 2 / expected))
+    limit = _chi2_limit(n)
+    if chi2 <= limit:
+        return None
+    units = {"ligne": "lignes", "appel": "appels"}[unit]
+    shown = ", ".join(f"{c} : {int(observed[c])}" for c in range(n + 1))
+    wanted = ", ".join(f"{c} : {expected[c]:.0f}" for c in range(n + 1))
+    message = (
+        f"{label} : nombre de neurones gardés par {unit} (sur {n}), compté sur {K} {units} : {shown} ; "
+        f"attendu environ {wanted} pour un tirage indépendant de chaque neurone, loi binomiale B({n}, keep_prob) "
+        f"(χ² = {chi2:.0f}, limite {limit:.0f})."
+    )
+    independent = "Chaque neurone est gardé indépendamment des autres, avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob (§9.2)."
+    if np.count_nonzero(observed) == 1:
+        c = int(np.argmax(observed))
+        hint = (
+            f"le nombre de neurones gardés est toujours {c} : il est fixé d'avance (permutation, choice sans remise, "
+            f"round(keep_prob·d)…), ce qui biaise les petites couches (ici E[A_out] = {c / (n * keep_prob):.3f} × A). "
+            + independent
         )
-    n = maskf.size
-    kept = float(maskf.mean())
-    tol = Z_STAT * np.sqrt(keep_prob * (1 - keep_prob) / n)
-    if abs(kept - keep_prob) > tol:
-        if abs(kept - (1 - keep_prob)) <= tol:
-            hint = (
-                "la comparaison est inversée : chaque neurone est gardé avec probabilité keep_prob, "
-                "mask = np.random.rand(*A.shape) < keep_prob (§9.2), pas > keep_prob."
+    elif observed[0] == 0 and expected[0] >= 10:
+        nobody = "aucune ligne n'a tous ses neurones éteints" if unit == "ligne" else "aucun appel n'a éteint tous les neurones"
+        hint = (
+            f"{nobody}, alors qu'un tirage indépendant les éteint tous avec probabilité (1 − keep_prob)^{n} = "
+            f"{pmf[0]:.3f} : ne refaites pas le tirage quand tout est éteint, cela biaise E[A_out]. " + independent
+        )
+    else:
+        hint = independent
+    return message, hint
+
+
+def _check_tall_batch(g):
+    """Rows of 3 units: binomial count per row, keep_prob per column, independent columns."""
+    keep = float(np.round(g.rng.uniform(*KEEP_MID), 3))
+    A = _activations(g, TALL)
+    what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
+    A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+
+    def per_row(maskf):
+        problem = _binomial_problem(maskf.sum(axis=1), A.shape[1], keep, what, "ligne")
+        if problem:
+            raise Fail("property", *problem)
+
+    maskf = _check_training_call(A, keep, A_out, mask, what, "property", before_fraction=per_row)
+    m = A.shape[0]
+    tol = Z_STAT * np.sqrt(keep * (1 - keep) / m)
+    for j, kept in enumerate(maskf.mean(axis=0)):
+        if abs(kept - keep) > tol:
+            raise Fail(
+                "property",
+                f"{what} : la colonne {j} garde {100 * kept:.1f} % de ses {m} neurones, attendu keep_prob = "
+                f"{100 * keep:.1f} % (tolérance ± {100 * tol:.1f} %) : E[A_out[:, {j}]] = {kept / keep:.3f} × A[:, {j}].",
+                "chaque neurone, quelle que soit sa colonne, est gardé avec probabilité keep_prob : "
+                "mask = rng.random(A.shape) < keep_prob (§9.2).",
             )
-        elif abs(kept - 0.5) <= Z_STAT * np.sqrt(0.25 / n):
-            hint = "keep_prob semble ignoré (la moitié des neurones est gardée) : utilisez l'argument keep_prob."
-        else:
-            hint = "mask = np.random.rand(*A.shape) < keep_prob garde chaque neurone avec probabilité keep_prob (§9.2)."
+    tol = Z_STAT / np.sqrt(m)
+    for a in range(A.shape[1]):
+        for b in range(a + 1, A.shape[1]):
+            r = _correlation(maskf[:, a], maskf[:, b])
+            if abs(r) > tol:
+                raise Fail(
+                    "property",
+                    f"{what} : les colonnes {a} et {b} de mask sont corrélées ({r:.3f} sur {m} lignes, attendu 0 "
+                    f"± {tol:.3f}) : les neurones d'un même exemple ne sont pas tirés indépendamment.",
+                    "un tirage indépendant par exemple et par neurone : mask = rng.random(A.shape) < keep_prob (§9.2).",
+                )
+    problem = _structure_problem(maskf)
+    if problem:
+        raise Fail("property", f"{what} : {problem[1]}.", problem[2])
+
+
+def _check_small_calls(g, shape):
+    """Many calls on a tiny array: binomial count per call, E[A_out] = A entry by entry."""
+    keep = float(np.round(g.rng.uniform(*KEEP_MID), 3))
+    A = g.rng.uniform(0.5, 2.0, shape) * g.rng.choice([-1.0, 1.0], shape)
+    what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(shape)}"
+    masks = np.empty((SMALL_CALLS,) + shape)
+    for c in range(SMALL_CALLS):
+        A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+        for arr, name in ((A_out, "A_out"), (mask, "mask")):
+            if arr.shape != shape:
+                raise Fail("property", f"{what} : {name} de forme {fmt_shape(arr.shape)}, attendu {fmt_shape(shape)}.")
+        maskf = np.asarray(mask, dtype=float)
+        if not np.all((maskf == 0) | (maskf == 1)):
+            raise Fail("property", f"{what} : mask contient d'autres valeurs que 0 et 1.")
+        if not close(A_out, A * maskf / keep):
+            compare(A_out, A * maskf / keep, f"{what} : A_out comparé à A * mask / keep_prob", stage="property", work=False)
+        masks[c] = maskf
+    n = int(np.prod(shape))
+    problem = _binomial_problem(masks.reshape(SMALL_CALLS, n).sum(axis=1), n, keep, f"{what}, appelé {SMALL_CALLS} fois", "appel")
+    if problem:
+        raise Fail("property", *problem)
+    frequency = masks.mean(axis=0)
+    tol = Z_STAT * np.sqrt(keep * (1 - keep) / SMALL_CALLS)
+    bad = np.abs(frequency - keep) > tol
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise Fail(
-            stage,
-            f"{what} : {100 * kept:.1f} % des neurones sont gardés, attendu keep_prob = {100 * keep_prob:.1f} % "
-            f"(tolérance ± {100 * tol:.1f} % sur {n} neurones) ; E[A_out] vaudrait alors {kept / keep_prob:.3f} × A.",
-            hint,
+            "property",
+            f"{what}, appelé {SMALL_CALLS} fois : le neurone {index} est gardé {100 * frequency[index]:.0f} % des fois, "
+            f"attendu keep_prob = {100 * keep:.1f} % (tolérance ± {100 * tol:.0f} %) ; la moyenne de A_out{list(index)} "
+            f"vaut {fmt(frequency[index] / keep * A[index])} au lieu de E[A_out] = A = {fmt(A[index])}.",
+            "chaque neurone doit être gardé avec la même probabilité keep_prob, indépendamment de sa place : "
+            "mask = rng.random(A.shape) < keep_prob (§9.2).",
         )
 
 
@@ -148,29 +427,64 @@ def grade_dropout_forward(g):
     what = f"dropout_forward(A, keep_prob={fmt(keep_prob)})"
     outcome = g.call(A, keep_prob=keep_prob, return_args=True)
     A_out, mask = _unpack(outcome.value, what, "values")
-    _check_training_call(A, keep_prob, A_out, mask, what, "values")
+    maskf = _check_mask(A, keep_prob, A_out, mask, what, "values")
+    _constant_mask(A, keep_prob, A_out, maskf, what, "values")
+    # Two more calls: another A of the same shape, then the same A again. A
+    # drawn mask changes every time; one computed from A, or a fixed
+    # pattern, does not.
+    A_other = _activations(g, A.shape)
+    _, mask_other = _unpack(g.call(A_other, keep_prob=keep_prob).value, what, "values")
+    _, mask_again = _unpack(g.call(A, keep_prob=keep_prob).value, what, "values")
+    same = lambda other: other.shape == maskf.shape and np.array_equal(np.asarray(other, dtype=float), maskf)  # noqa: E731
+    r, z = _dependence_on_A(A, maskf)
+    if z > Z_STAT and same(mask_again):
+        raise Fail(
+            "values",
+            f"{what} : le masque dépend des valeurs de A (corrélation {r:.3f} avec A ou |A|) et deux appels avec le "
+            "même A donnent le même masque : il est calculé à partir de A, pas tiré au hasard.",
+            "le dropout éteint des neurones au hasard, indépendamment de leurs activations : "
+            "mask = rng.random(A.shape) < keep_prob (§9.2).",
+            kind="no_work",
+        )
+    problem = _structure_problem(maskf)
+    if problem and same(mask_other) and same(mask_again):
+        raise Fail(
+            "values",
+            f"{what} : mask ne vient d'aucun tirage : il est le même à chaque appel, quel que soit A, et {problem[1]}.",
+            "chaque neurone est gardé avec probabilité keep_prob, par un nouveau tirage à chaque appel : "
+            "mask = rng.random(A.shape) < keep_prob (§9.2).",
+            kind="no_work",
+        )
+    maskf = _check_training_call(A, keep_prob, A_out, mask, what, "values")
     expect_untouched(A, outcome.args_after[0], "A")
 
     # Another keep_prob, on the other side of 0.5, then the default 0.5.
     low = float(np.round(g.rng.uniform(*KEEP_LOW), 3))
+    masks = [maskf]
     for keep, kwargs, label in [
         (low, {"keep_prob": low}, f"dropout_forward(A, keep_prob={fmt(low)})"),
         (0.5, {}, "dropout_forward(A) (keep_prob par défaut : 0.5)"),
     ]:
-        A_other = _activations(g)
-        A_out_other, mask_other = _unpack(g.call(A_other, stage="property", **kwargs).value, label, "property")
-        _check_training_call(A_other, keep, A_out_other, mask_other, label, "property")
+        A_more = _activations(g)
+        A_out_more, mask_more = _unpack(g.call(A_more, stage="property", **kwargs).value, label, "property")
+        masks.append(_check_training_call(A_more, keep, A_out_more, mask_more, label, "property"))
 
     # Each call draws a new mask.
-    maskf = np.asarray(mask, dtype=float)
-    _, mask_again = _unpack(g.call(A, keep_prob=keep_prob, stage="property").value, what, "property")
-    if mask_again.shape == mask.shape and np.array_equal(np.asarray(mask_again, dtype=float), maskf):
+    if same(mask_again) or same(mask_other):
         raise Fail(
             "property",
             f"{what} : deux appels donnent exactement le même masque.",
-            "ne fixez pas la graine dans la fonction (np.random.seed(...)) : à chaque itération, le dropout doit "
-            "éteindre un sous-réseau différent (§9.2).",
+            "ne fixez pas la graine dans la fonction (np.random.seed(...), default_rng(0)) : à chaque itération, le "
+            "dropout doit éteindre un sous-réseau différent (§9.2).",
         )
+    # One independent draw per example and per unit.
+    for maskf_call, label in zip(masks, [what, f"dropout_forward(A, keep_prob={fmt(low)})", "dropout_forward(A)"]):
+        problem = _structure_problem(maskf_call)
+        if problem:
+            raise Fail("property", f"{label} : {problem[1]}.", problem[2])
+    _check_tall_batch(g)
+    for shape in SMALL_SHAPES:
+        _check_small_calls(g, shape)
 
     # Edge values: keep_prob = 1 keeps everything; at test time nothing happens.
     outcome = g.call(A, keep_prob=1.0, stage="property")
@@ -204,6 +518,7 @@ def grade_dropout_forward(g):
             A,
             f"{test_what} : A_out (attendu A inchangé)",
             stage="property",
+            work=False,
             diagnoses=[
                 (
                     "avec le dropout inversé, la mise à l'échelle est faite pendant l'entraînement (÷ keep_prob) : au "

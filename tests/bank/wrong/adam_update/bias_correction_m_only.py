@@ -1,4 +1,5 @@
 # feedback: appliquée à m seulement
+# credit: near_miss
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: ε s'ajoute après la racine
+# credit: partial
 import numpy as np
 
 

@@ -1,3 +1,5 @@
+# feedback: a été modifié par la fonction
+# feedback: renvoie de nouveaux dicts
 import numpy as np
 
 

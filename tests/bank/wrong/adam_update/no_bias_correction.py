@@ -1,4 +1,5 @@
 # feedback: la correction du biais manque
+# credit: near_miss
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: pas les estimations corrigées m̂ et v̂
+# credit: partial
 import numpy as np
 
 

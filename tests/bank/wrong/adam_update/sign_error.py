@@ -1,4 +1,5 @@
 # feedback: le signe est inversé : θ ← θ
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: la division par keep_prob manque
+# credit: near_miss
 import numpy as np
 
 

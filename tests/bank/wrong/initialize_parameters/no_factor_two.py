@@ -1,4 +1,5 @@
 # feedback: le facteur 2 manque
+# credit: near_miss
 import numpy as np
 
 

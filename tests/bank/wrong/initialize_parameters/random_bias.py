@@ -1,4 +1,5 @@
 # feedback: les biais partent de 0
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: tous les poids sont nuls
+# credit: no_work
 import numpy as np
 
 

@@ -1,0 +1,4 @@
+# feedback: la sortie est une copie de l'entrée
+# credit: no_work
+def adam_update(parameters, grads, m, v, t, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    return parameters, m, v
