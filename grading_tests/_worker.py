@@ -223,6 +223,21 @@ def _scalar_function(name, params, np):
     else:
         raise ValueError(f"unknown test function {name}")
     f.calls = calls
+    if "closure" in params:
+        return _closure(f, int(params["closure"]))
+    return f
+
+
+def _closure(inner, index):
+    """Listing 7's loss: it ignores its argument and reads θ, the call's
+    argument number ``index``, through a closure (bound in ``_serve``)."""
+
+    def f(theta):
+        return inner(f.bound)
+
+    f.calls = inner.calls
+    f.bind = index
+    f.bound = None
     return f
 
 
@@ -303,6 +318,9 @@ def _serve(in_fd, out_fd, namespace, np, guard):
             args = _decode(request["args"], blobs, np)
             kwargs = _decode(request["kwargs"], blobs, np)
             functions = [a for a in list(args) + list(kwargs.values()) if callable(a)]
+            for function in functions:
+                if hasattr(function, "bind"):
+                    function.bound = args[function.bind]
             start = time.perf_counter()
             try:
                 if not callable(target):

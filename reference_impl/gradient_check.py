@@ -11,11 +11,15 @@ def numerical_gradient(f, theta, epsilon=1e-7):
     Parameters
     ----------
     f : callable
-        ``f(theta) -> float``.
+        ``f(theta) -> float``. It may ignore its argument and read ``theta``
+        through a closure, as the loss of Listing 7 reads the model's
+        parameters.
     theta : ndarray of float, any shape
         Point where the gradient is taken. It is perturbed in place, one
-        entry at a time, and restored exactly before returning; so ``f`` may
-        also read it through a closure, as in Listing 7.
+        entry at a time, so that such an ``f`` sees each perturbation, and it
+        is restored before returning: exactly here (the old value is put
+        back); adding ε back instead would be off by a rounding, which the
+        contract allows.
     epsilon : float
         Half-width of the difference.
 
@@ -46,8 +50,9 @@ def gradient_check(f, theta, grad_analytic, epsilon=1e-7):
     ----------
     f : callable
         ``f(theta) -> float``.
-    theta : ndarray of float
-        Point of the check (restored afterwards).
+    theta : ndarray of float, any shape
+        Point of the check, handed to :func:`numerical_gradient` itself (not
+        a copy: ``f`` may read it through a closure); restored afterwards.
     grad_analytic : ndarray of the same shape as ``theta``
         Gradient to check, e.g. from backpropagation.
     epsilon : float

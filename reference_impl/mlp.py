@@ -291,7 +291,8 @@ def train_digits_model(X_train, y_train):
     X_train : ndarray of shape (m, 64)
         ``load_digits().data / 16``: pixels scaled to [0, 1].
     y_train : ndarray of shape (m,) or (m, 10)
-        Labels 0..9, or their one-hot encoding (as in Listing 5).
+        Labels 0..9, or their one-hot encoding (as in Listing 5): the
+        contract asks for both.
 
     Returns
     -------

@@ -11,16 +11,35 @@ Scoring, in the stages of the framework:
 - runs: the training ends within TIME_LIMIT and uses no ready-made network
   (the sandbox blocks their import; such a submission scores 0);
 - type, shape: a dict ``W1, b1, …, WL, bL`` of real arrays, chained
-  64 → … → 10, with at least one hidden layer;
-- values: finite parameters and a test accuracy above 95 % (the exercise's
-  goal). Below it, the values share is given in proportion to the accuracy
-  between PARTIAL_FROM and 95 %, through ``Fail(credit=…)``;
+  64 → … → 10, with at least one hidden layer (worth nothing by themselves);
+- values: finite parameters and a test accuracy above TARGET_ACCURACY
+  (95 %, the exercise's goal). Below it, the accuracy sets the credit:
+
+  ========================= =====================================================
+  test accuracy             credit (share of the function's points)
+  ========================= =====================================================
+  ≤ CHANCE_MAX (20 %)       0, no work: « exactitude au niveau du hasard » (10 %
+                            for 10 digits), or one digit predicted for every
+                            image; an untrained network lands here
+  below PARTIAL_FROM (80 %) 0: the network learned something, not enough
+  PARTIAL_FROM to 95 %      BELOW_TARGET_SHARE × (accuracy − 80 %) / (95 % − 80 %):
+                            the values share (70 %) in proportion, the "values
+                            right on part of the inputs" idea for a statistic
+  ========================= =====================================================
+
+  The hint says what was observed (accuracy on the training images the
+  function was given, a prefix of them classified without fault, outputs
+  saturated, inputs that the network classifies better once rescaled) and
+  names a cause only when the observation points to it;
 - inputs: X_train and y_train left untouched;
 - property: trained again on half the training images with the digits
   renamed by a permutation, the network must predict the new names: it
-  learns from the data it is given. One that still predicts the original
-  names trained on other data (the grader's held-out images among them,
-  through load_digits()): its accuracy is void, and it fails at "values".
+  learns from the labels it is given. One that still predicts the original
+  names does not depend on y_train (it trained on load_digits(), the
+  grader's held-out images among them, or returns parameters trained
+  beforehand): no work, « le modèle ne dépend pas des étiquettes y_train ».
+  Then trained on the other half with one-hot labels, shape (m, 10), as in
+  Listing 5 and as the notebook's contract requires: it must learn as well.
 """
 
 import ast
@@ -46,10 +65,32 @@ TEST_FRACTION = 0.25
 TIME_LIMIT = 60.0
 # Exercise 17.2.2: « Objectif : > 95 % accuracy ».
 TARGET_ACCURACY = 0.95
-# Below the target, the values share grows linearly from 0 at this accuracy
-# to all of it at TARGET_ACCURACY: a network that learned something real but
-# stopped short (too few epochs) keeps part of the credit; chance is 10 %.
+# Below the target, the credit grows linearly from 0 at this accuracy to
+# BELOW_TARGET_SHARE just under TARGET_ACCURACY: a network that learned
+# something real but stopped short keeps part of the credit. 80 % is far
+# above chance (10 %): no network reaches it without learning from the data.
 PARTIAL_FROM = 0.80
+# The most that an accuracy below the target earns: the values share, since
+# a network at 94.9 % has right values on nearly all the test images.
+BELOW_TARGET_SHARE = STAGES["values"]
+# At or below this test accuracy the network has learned nothing: chance is
+# 10 % for 10 digits, and an untrained He-initialised network, one that
+# predicts a single digit or one trained on shuffled labels stays within a
+# few points of it (450 test images: one standard deviation is 1.4 %).
+CHANCE_MAX = 0.20
+# Rescaled inputs (pixels × 16, / 16, standardised) that the network
+# classifies this much better than the images as given show that it was
+# trained on inputs transformed inside the function.
+RESCALED_GAIN = 0.15
+# Training images classified better than the test images by this much: the
+# network learned its examples without generalising.
+OVERFIT_GAP = 0.10
+# The first k training images all right while the others are right with
+# probability p: reported when p^k, the chance of such a run, is below this.
+PREFIX_CHANCE = 1e-4
+# The mean probability of the predicted digit, above which the outputs are
+# called saturated (a confident network) when the accuracy is low.
+SATURATED = 0.99
 # Cap on the size of the returned network: 100× the 17,226 parameters of the
 # chapter's 64-128-64-10, and still fast to score.
 MAX_PARAMETERS = 2_000_000
@@ -250,13 +291,78 @@ def _parameters(g, value, stage):
     return clean
 
 
-def _predict(parameters, X):
+def _probabilities(parameters, X):
     with np.errstate(all="ignore"):
         A, _ = ref.forward_pass(X, parameters)
-    return np.argmax(np.nan_to_num(A, nan=-1.0), axis=1)
+    return np.nan_to_num(A, nan=-1.0)
 
 
-def _accuracy_hint(parameters, predicted, y, accuracy):
+def _predict(parameters, X):
+    return np.argmax(_probabilities(parameters, X), axis=1)
+
+
+def _rescaled(X_train, X):
+    """The transformations a training function might apply to its inputs, applied to X."""
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    return {
+        "multipliés par 16 (pixels de 0 à 16)": X * 16.0,
+        "divisés par 16 une seconde fois": X / 16.0,
+        "standardisés (moyenne 0, écart-type 1 par pixel)": (X - mean) / (std + 1e-8),
+    }
+
+
+def _shifted(predicted, y):
+    for k in range(1, N_CLASSES):
+        if np.mean(predicted == (y + k) % N_CLASSES) >= 0.5:
+            return k
+    return None
+
+
+def _observations(parameters, X_train, y_train, X_test, y_test, accuracy):
+    """What the network does besides its test accuracy: (observation, likely cause or None)."""
+    for label, X in _rescaled(X_train, X_test).items():
+        better = float(np.mean(_predict(parameters, X) == y_test))
+        if better >= max(accuracy + RESCALED_GAIN, PARTIAL_FROM):
+            return (
+                f"le réseau classe {_pct(better)} des images de test quand leurs pixels sont {label}, "
+                f"contre {_pct(accuracy)} telles quelles",
+                "la fonction transforme-t-elle X_train avant l'entraînement ? Les paramètres renvoyés sont évalués "
+                "par forward_pass sur les images telles que fournies (pixels / 16, dans [0, 1]) : entraînez sur "
+                "X_train tel quel.",
+            )
+    correct = _predict(parameters, X_train) == y_train
+    train_accuracy = float(np.mean(correct))
+    seen = f"{_pct(train_accuracy)} des {len(y_train)} images d'entraînement reçues, {_pct(accuracy)} des images de test"
+    k = len(correct) if correct.all() else int(np.argmin(correct))
+    rest = float(np.mean(correct[k:])) if k < len(correct) else 1.0
+    if k >= 10 and k < len(correct) and rest**k < PREFIX_CHANCE:
+        return (
+            f"le réseau classe sans faute les {k} premières images de X_train, mais seulement {_pct(rest)} des "
+            f"{len(correct) - k} suivantes",
+            "l'entraînement n'utilise-t-il que le début de X_train (un X_train[:n] resté d'un essai) ? "
+            "Chaque epoch doit parcourir les m exemples (Algorithme 4).",
+        )
+    if train_accuracy >= accuracy + OVERFIT_GAP:
+        return (
+            f"le réseau classe {seen}",
+            "il apprend ses exemples sans généraliser (surapprentissage, tableau 2 du §12.1) : réseau plus "
+            "petit, régularisation L2 ou dropout (§9), ou moins d'époques.",
+        )
+    confidence = float(np.mean(np.max(_probabilities(parameters, X_test), axis=1)))
+    observed = f"le réseau classe {seen}"
+    if confidence >= SATURATED and accuracy < 0.9:
+        observed += f", avec des sorties saturées (probabilité moyenne du chiffre prédit : {_pct(confidence)})"
+    return (
+        observed,
+        "il n'a pas appris ses propres images d'entraînement (sous-apprentissage, tableau 2 du §12.1). "
+        "Causes possibles : trop peu de mises à jour (époques, mini-batchs), un taux d'apprentissage mal choisi "
+        "(0.1 en SGD comme le Listing 5, 1e-3 avec Adam), une partie seulement des exemples utilisée, des entrées "
+        "transformées dans la fonction (X_train s'utilise tel quel, déjà divisé par 16).",
+    )
+
+
+def _accuracy_hint(parameters, predicted, X_train, y_train, X_test, y_test, accuracy):
+    """The hint for an accuracy below the target: what the evidence shows, and a cause only if it points to one."""
     L = len(parameters) // 2
     if all(not np.any(parameters[f"b{l}"]) for l in range(1, L + 1)):
         return (
@@ -269,22 +375,38 @@ def _accuracy_hint(parameters, predicted, y, accuracy):
             f"des paramètres atteignent {largest:.1e} en valeur absolue : l'entraînement a divergé. "
             "Taux d'apprentissage trop grand ? (0.1 en SGD comme le Listing 5, 1e-3 avec Adam)"
         )
-    for k in range(1, N_CLASSES):
-        if np.mean(predicted == (y + k) % N_CLASSES) >= 0.5:
-            return (
-                f"les prédictions sont décalées : l'image d'un chiffre c est le plus souvent classée c + {k} (mod 10) ; "
-                "vérifiez l'encodage one-hot, Y[np.arange(m), y] = 1 (Listing 5)."
-            )
-    if accuracy < 0.3:
+    k = _shifted(predicted, y_test)
+    if k is not None:
         return (
-            "exactitude proche du hasard (10 %) : le réseau n'a presque rien appris. Vérifiez l'encodage one-hot des "
-            "étiquettes (Y[np.arange(m), y] = 1, Listing 5), le signe de la mise à jour (θ ← θ − α∇L) et que la "
-            "fonction renvoie bien les paramètres entraînés."
+            f"les prédictions sont décalées : l'image d'un chiffre c est le plus souvent classée c + {k} (mod 10) ; "
+            "vérifiez l'encodage one-hot, Y[np.arange(m), y] = 1 (Listing 5)."
         )
-    return (
-        "entraînez plus longtemps (plus d'époques), ou ajustez le taux d'apprentissage "
-        "(0.1 en SGD comme le Listing 5, 1e-3 avec Adam)."
-    )
+    if accuracy <= CHANCE_MAX:
+        train_accuracy = float(np.mean(_predict(parameters, X_train) == y_train))
+        return (
+            f"sur ses propres images d'entraînement aussi, l'exactitude est de {_pct(train_accuracy)} : le réseau n'a "
+            "pas appris le lien entre X_train et y_train. Vérifiez que les exemples et leurs étiquettes sont "
+            "mélangés avec la même permutation, l'encodage one-hot (Y[np.arange(m), y] = 1, Listing 5), le signe "
+            "de la mise à jour (θ ← θ − α∇L), et que la fonction renvoie les paramètres entraînés."
+        )
+    observed, cause = _observations(parameters, X_train, y_train, X_test, y_test, accuracy)
+    return f"{observed} : {cause}"
+
+
+def _at_chance(predicted, accuracy, n_test):
+    """Why a test accuracy shows no work, or None."""
+    digits = np.unique(predicted)
+    if len(digits) == 1:
+        return (
+            f"le réseau prédit le même chiffre ({int(digits[0])}) pour les {n_test} images de test : exactitude au "
+            f"niveau du hasard ({_pct(accuracy)})"
+        )
+    if accuracy <= CHANCE_MAX:
+        return (
+            f"exactitude au niveau du hasard : {_pct(accuracy)} sur les {n_test} images de test, pour 10 % en "
+            "répondant au hasard"
+        )
+    return None
 
 
 def _derangement(rng):
@@ -293,6 +415,12 @@ def _derangement(rng):
         perm = rng.permutation(N_CLASSES)
         if np.all(perm != np.arange(N_CLASSES)):
             return perm
+
+
+_ONE_HOT_HINT = (
+    "y_train peut aussi arriver déjà encodé en one-hot, de forme (m, 10), comme dans le Listing 5 : "
+    "n'encodez que s'il est à une dimension (if y_train.ndim == 1: Y = np.eye(10)[y_train])."
+)
 
 
 @grader("train_digits_model", points=5, timeout=TIME_LIMIT)
@@ -306,14 +434,18 @@ def grade_train_digits_model(g):
     predicted = _predict(parameters, X_test)
     accuracy = float(np.mean(predicted == y_test))
     if not accuracy > TARGET_ACCURACY:
+        hint = _accuracy_hint(parameters, predicted, X_train, y_train, X_test, y_test, accuracy)
+        reason = _at_chance(predicted, accuracy, len(test)) if _shifted(predicted, y_test) is None else None
+        if reason:
+            raise Fail("values", f"{g.name} : {reason}.", hint, kind="no_work")
         share = float(np.clip((accuracy - PARTIAL_FROM) / (TARGET_ACCURACY - PARTIAL_FROM), 0.0, 1.0))
         raise Fail(
             "values",
             f"{g.name} : exactitude {_pct(accuracy)} sur les {len(test)} images de test que le correcteur garde pour "
             f"lui ; l'exercice 17.2.2 demande plus de {_pct(TARGET_ACCURACY)}. Crédit partiel proportionnel entre "
             f"{_pct(PARTIAL_FROM)} et {_pct(TARGET_ACCURACY)}.",
-            _accuracy_hint(parameters, predicted, y_test, accuracy),
-            credit=STAGES["type"] + STAGES["shape"] + STAGES["values"] * share,
+            hint,
+            credit=BELOW_TARGET_SHARE * share,
         )
     g.note(f"Exactitude sur les {len(test)} images de test : {_pct(accuracy)}.")
 
@@ -326,11 +458,12 @@ def grade_train_digits_model(g):
 
     # Trained on other labels, the network must predict those labels.
     rename = _derangement(g.rng)
-    _, half = _stratified_split(g.rng, y_train, 0.5)
+    rest, half = _stratified_split(g.rng, y_train, 0.5)
     outcome = _train(g, X_train[half], rename[y_train[half]], "property")
     parameters = _parameters(g, outcome.value, "property")
     predicted = _predict(parameters, X_test)
     renamed_accuracy = float(np.mean(predicted == rename[y_test]))
+    renamed = f"(0 → {rename[0]}, 1 → {rename[1]}, …)"
     if not renamed_accuracy >= PERMUTED_MIN_ACCURACY:
         original = float(np.mean(predicted == y_test))
         if original >= PERMUTED_MIN_ACCURACY:
@@ -338,18 +471,41 @@ def grade_train_digits_model(g):
             # maybe the grader's held-out images, so its accuracy means nothing.
             raise Fail(
                 "values",
-                f"{g.name} entraîné sur la moitié des images d'entraînement, les chiffres renommés par une permutation "
-                f"(0 → {rename[0]}, 1 → {rename[1]}, …) : le réseau renvoyé prédit encore les étiquettes d'origine "
-                f"({_pct(original)} des images de test), pas celles qu'il a reçues ({_pct(renamed_accuracy)}). Il n'apprend "
-                "donc pas des X_train, y_train fournis, et son exactitude sur les images de test ne compte pas.",
-                "la fonction charge-t-elle load_digits() elle-même au lieu d'utiliser X_train et y_train ? "
-                "Les images de test du correcteur en font partie.",
-                credit=STAGES["type"] + STAGES["shape"],
+                f"{g.name} : le modèle ne dépend pas des étiquettes y_train. Entraîné sur la moitié des images "
+                f"d'entraînement, les chiffres renommés par une permutation {renamed}, le réseau renvoyé prédit encore "
+                f"les étiquettes d'origine ({_pct(original)} des images de test), pas celles qu'il a reçues "
+                f"({_pct(renamed_accuracy)}) : son exactitude sur les images de test ne compte pas.",
+                "la fonction charge-t-elle load_digits() elle-même, ou renvoie-t-elle des paramètres entraînés "
+                "d'avance, au lieu d'apprendre des X_train et y_train reçus ? Les images de test du correcteur font "
+                "partie de load_digits().",
+                kind="no_work",
             )
         raise Fail(
             "property",
             f"{g.name} entraîné sur la moitié des images d'entraînement, les chiffres renommés par une permutation "
-            f"(0 → {rename[0]}, 1 → {rename[1]}, …) : exactitude {_pct(renamed_accuracy)} pour ces nouveaux noms sur les "
-            f"images de test ; attendu au moins {_pct(PERMUTED_MIN_ACCURACY)}. La fonction doit apprendre des X_train, "
-            "y_train qu'elle reçoit.",
+            f"{renamed} : exactitude {_pct(renamed_accuracy)} pour ces nouveaux noms sur les images de test ; attendu "
+            f"au moins {_pct(PERMUTED_MIN_ACCURACY)}. La fonction doit apprendre des X_train, y_train qu'elle reçoit.",
+        )
+
+    # The labels one-hot encoded, shape (m, 10), as Listing 5 gives them.
+    one_hot = np.eye(N_CLASSES)[y_train[rest]]
+    what = f"{g.name} avec y_train en one-hot (forme {fmt_shape(one_hot.shape)}, comme dans le Listing 5)"
+    try:
+        outcome = _train(g, X_train[rest], one_hot, "property")
+    except Fail as fail:
+        fail.message = f"{what} : {fail.message.removeprefix(f'{g.name} : ')}"
+        fail.hint = fail.hint or _ONE_HOT_HINT
+        raise
+    try:
+        parameters = _parameters(g, outcome.value, "property")
+    except Fail as fail:
+        fail.message = f"{what} : {fail.message.removeprefix(f'{g.name}(X_train, y_train) : ')}"
+        raise
+    one_hot_accuracy = float(np.mean(_predict(parameters, X_test) == y_test))
+    if not one_hot_accuracy >= PERMUTED_MIN_ACCURACY:
+        raise Fail(
+            "property",
+            f"{what}, sur l'autre moitié des images d'entraînement : exactitude {_pct(one_hot_accuracy)} sur les "
+            f"images de test ; attendu au moins {_pct(PERMUTED_MIN_ACCURACY)}, comme avec des étiquettes 0..9.",
+            _ONE_HOT_HINT,
         )

@@ -15,4 +15,6 @@ def gradient_check(f, theta, grad_analytic, epsilon=1e-7):
     ana = np.ravel(grad_analytic)
     numerator = np.sqrt(np.sum((num - ana) ** 2))
     denominator = np.sqrt(np.sum(num**2)) + np.sqrt(np.sum(ana**2))
+    if denominator == 0:  # both gradients zero
+        return 0.0
     return float(numerator / denominator)

@@ -16,5 +16,7 @@ def numerical_gradient(f, theta, epsilon=1e-7):
 
 def gradient_check(f, theta, grad_analytic, epsilon=1e-7):
     grad_numeric = numerical_gradient(f, theta, epsilon)
-    diff = np.linalg.norm(grad_numeric - grad_analytic) / (np.linalg.norm(grad_numeric) + np.linalg.norm(grad_analytic))
+    denominator = np.linalg.norm(grad_numeric) + np.linalg.norm(grad_analytic)
+    # 0 / tiny = 0 when both gradients are zero; otherwise the max changes nothing.
+    diff = np.linalg.norm(grad_numeric - grad_analytic) / max(denominator, np.finfo(float).tiny)
     return diff

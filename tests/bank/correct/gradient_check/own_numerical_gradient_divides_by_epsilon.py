@@ -17,4 +17,6 @@ def numerical_gradient(f, theta, epsilon=1e-7):
 
 def gradient_check(f, theta, grad_analytic, epsilon=1e-7):
     num = numerical_gradient(f, theta, epsilon)
-    return np.linalg.norm(num - grad_analytic) / (np.linalg.norm(num) + np.linalg.norm(grad_analytic))
+    top = np.linalg.norm(num - grad_analytic)
+    bottom = np.linalg.norm(num) + np.linalg.norm(grad_analytic)
+    return float(np.divide(top, bottom, out=np.zeros(()), where=bottom > 0))

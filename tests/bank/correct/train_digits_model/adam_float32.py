@@ -44,7 +44,8 @@ def train_digits_model(X_train, y_train):
     rng = np.random.default_rng(0)
     X = np.asarray(X_train, dtype=np.float32)
     m = X.shape[0]
-    Y = np.eye(10, dtype=np.float32)[y_train]
+    labels = np.argmax(y_train, axis=1) if np.ndim(y_train) == 2 else y_train
+    Y = np.eye(10, dtype=np.float32)[labels]
     parameters = {k: v.astype(np.float32) for k, v in initialize_parameters([64, 128, 64, 10], rng).items()}
     L = len(parameters) // 2
     mom = {k: np.zeros_like(v) for k, v in parameters.items()}

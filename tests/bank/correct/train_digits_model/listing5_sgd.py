@@ -43,8 +43,11 @@ def train_digits_model(X_train, y_train):
     # Listing 5: 64-128-64-10, SGD with lr 0.1, mini-batches of 32.
     rng = np.random.default_rng(42)
     m = X_train.shape[0]
-    Y = np.zeros((m, 10))
-    Y[np.arange(m), y_train] = 1
+    if y_train.ndim == 2:  # already one-hot, as in Listing 5
+        Y = y_train.astype(float)
+    else:
+        Y = np.zeros((m, 10))
+        Y[np.arange(m), y_train] = 1
     parameters = initialize_parameters([64, 128, 64, 10], rng)
     L = len(parameters) // 2
     for epoch in range(EPOCHS):

@@ -1,4 +1,5 @@
-# feedback: différence décentrée
+# feedback: différence décentrée (f(θ+ε) − f(θ))/ε
+# credit: near_miss
 import numpy as np
 
 

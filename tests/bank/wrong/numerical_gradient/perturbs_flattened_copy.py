@@ -1,4 +1,5 @@
-# feedback: le gradient est nul
+# feedback: f a reçu chaque fois le même θ
+# credit: no_work
 import numpy as np
 
 

@@ -1,4 +1,6 @@
 # feedback: tous les biais sont nuls
+# feedback: exactitude au niveau du hasard
+# credit: no_work
 import numpy as np
 
 

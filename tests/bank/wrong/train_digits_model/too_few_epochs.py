@@ -1,4 +1,4 @@
-# feedback: plus d'époques
+# feedback: sous-apprentissage
 import numpy as np
 
 

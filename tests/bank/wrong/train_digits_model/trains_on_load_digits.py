@@ -1,4 +1,6 @@
 # feedback: charge-t-elle load_digits()
+# feedback: le modèle ne dépend pas des étiquettes y_train
+# credit: no_work
 import numpy as np
 
 

@@ -1,3 +1,6 @@
+# feedback: fausses quand f lit θ par une fermeture
+# feedback: vous les faites sur une copie de θ
+# credit: partial
 import numpy as np
 
 
