@@ -136,10 +136,16 @@ def _paire(nom, valeur, noms):
 def verifier_perceptron_update(perceptron_update):
     nom = "perceptron_update"
     # Point sur l'hyperplan : w·x + b = 0 donne ŷ = 0 (éq. 1), donc erreur si y = 1.
+    # x_i est une ligne de données d'entiers (dtype int64) : w reste en flottants.
     w = np.array([0.0, 0.0])
-    w_new, b_new = _paire(nom, perceptron_update(w, 0.0, np.array([1.0, 2.0]), 1, 0.5), ["w", "b"])
-    _egal(nom, w_new, [0.5, 1.0], "w après une erreur sur un exemple positif (w = 0, b = 0, x = [1, 2], y = 1, α = 0.5)",
-          "ŷ = 𝕀[w·x + b > 0] vaut 0 ici (> strict), donc w ← w + α(y − ŷ)x = [0.5, 1] (ligne 6).")
+    w_new, b_new = _paire(nom, perceptron_update(w, 0.0, np.array([1, 2]), 1, 0.5), ["w", "b"])
+    indice = "ŷ = 𝕀[w·x + b > 0] vaut 0 ici (> strict), donc w ← w + α(y − ŷ)x = [0.5, 1] (ligne 6)."
+    if np.asarray(w_new).dtype.kind in "iu":
+        indice = ("w renvoyé est un tableau d'entiers, donc tronqué : np.zeros_like(x_i) ou x_i.copy() gardent "
+                  "le dtype de x_i ; partez de w, ou de np.asarray(x_i, dtype=float).")
+    _egal(nom, w_new, [0.5, 1.0],
+          "w après une erreur sur un exemple positif (w = 0, b = 0, x = np.array([1, 2]) d'entiers, y = 1, α = 0.5)",
+          indice)
     _egal(nom, b_new, 0.5, "b après cette erreur", "b ← b + α(y − ŷ) (ligne 7).")
     # Erreur sur un exemple négatif : w·x + b = 2.5 > 0 donne ŷ = 1 ≠ y = 0.
     w = np.array([1.0, 1.0])
@@ -158,13 +164,46 @@ def verifier_perceptron_update(perceptron_update):
 
 
 # ------------------------------------------------------------ §3 activations
-def _elementaire(nom, f, z, attendu, quoi, indice=None, **kwargs):
-    z = np.asarray(z, dtype=float)
+E = math.e
+
+
+def _elementaire(nom, f, z, attendu, quoi, indice=None, dtype=float, **kwargs):
+    z = np.asarray(z, dtype=dtype)
     copie = z.copy()
-    sortie = _forme(nom, f(z, **kwargs), z.shape, f"{quoi}, forme")
+    try:
+        sortie = f(z, **kwargs)
+    except TypeError as erreur:  # dont UFuncTypeError : écrire des flottants dans un tableau d'entiers
+        if z.dtype.kind not in "iu":
+            raise
+        _echec(nom, f"{quoi} : erreur {type(erreur).__name__} : {erreur}.",
+               "une copie de z garde son dtype entier, et une opération en place (*=, out=…) ne peut pas y écrire "
+               "des flottants : partez de np.asarray(z, dtype=float).")
+    sortie = _forme(nom, sortie, z.shape, f"{quoi}, forme")
+    if sortie.dtype == bool:
+        _echec(nom, f"{quoi} : tableau de booléens ; attendu des flottants (0.0 et 1.0).",
+               "convertissez le masque en nombres : (z > 0).astype(float).")
+    if sortie.dtype.kind in "iu" and np.allclose(sortie, np.trunc(attendu)) and not np.allclose(sortie, attendu):
+        indice = ("valeurs tronquées en entiers : np.zeros_like(z), np.empty_like(z) ou z.copy() gardent le dtype "
+                  "entier de z ; partez de np.asarray(z, dtype=float).")
     _egal(nom, sortie, attendu, quoi, indice)
     _intact(nom, copie, z, "z")
     return sortie
+
+
+def _nombre(nom, f, z, attendu, quoi, **kwargs):
+    """Pour un nombre z (un float Python), le résultat est un nombre."""
+    try:
+        sortie = f(z, **kwargs)
+    except (AttributeError, TypeError, IndexError) as erreur:
+        _echec(nom, f"{quoi} : erreur {type(erreur).__name__} : {erreur}.",
+               "z peut être un nombre (un float Python n'a ni .astype, ni .copy, ni len, ni indices) : "
+               "commencez par z = np.asarray(z, dtype=float).")
+    if isinstance(sortie, (bool, np.bool_)) or np.asarray(sortie).dtype == bool:
+        _echec(nom, f"{quoi} : obtenu un booléen ; attendu un nombre.", "convertissez : .astype(float).")
+    if np.ndim(sortie) != 0:
+        _echec(nom, f"{quoi} : attendu un nombre, obtenu un tableau de forme {np.shape(sortie)}.",
+               "pour un nombre z, renvoyez un nombre (la forme de la sortie est celle de z).")
+    _egal(nom, sortie, attendu, quoi)
 
 
 def verifier_sigmoid(sigmoid):
@@ -172,9 +211,24 @@ def verifier_sigmoid(sigmoid):
     # σ(ln 3) = 1 / (1 + 1/3) = 3/4 et σ(−ln 3) = 1/4.
     _elementaire(nom, sigmoid, [[0.0, LN3, -LN3]], [[0.5, 0.75, 0.25]], "σ([0, ln 3, −ln 3])",
                  "σ(z) = 1 / (1 + e^{−z}) (éq. 3).")
-    _elementaire(nom, sigmoid, [-800.0, 800.0], [0.0, 1.0], "σ([−800, 800])",
-                 "pour z très négatif, e^{−z} déborde : essayez np.logaddexp, ou np.where selon le signe de z.")
-    _ok(nom, "σ(0) = 0.5, σ(ln 3) = 0.75, σ(−ln 3) = 0.25, et pas de nan en ±800.")
+    # L'indice nomme le côté où la valeur n'est pas finie, et l'exponentielle qui y déborde.
+    with np.errstate(all="ignore"):
+        try:
+            extremes = np.asarray(sigmoid(np.array([-800.0, 800.0])), dtype=float).ravel()
+        except (TypeError, ValueError, ArithmeticError):
+            extremes = np.zeros(0)
+    cotes = []
+    if extremes.size == 2 and not np.isfinite(extremes[0]):
+        cotes.append("en z = −800, e^{−z} = e^{800} déborde")
+    if extremes.size == 2 and not np.isfinite(extremes[1]):
+        cotes.append("en z = 800, e^{z} = e^{800} déborde (dans une forme comme e^z / (1 + e^z))")
+    indice = (" ; ".join(cotes) or "σ(−800) = 0 et σ(800) = 1") + " : essayez np.logaddexp, ou np.where selon le signe de z."
+    _elementaire(nom, sigmoid, [-800.0, 800.0], [0.0, 1.0], "σ([−800, 800])", indice)
+    # σ(1) = 1 / (1 + 1/e) = e / (1 + e).
+    _elementaire(nom, sigmoid, [-1, 0, 1], [1 / (1 + E), 0.5, E / (1 + E)], "σ(np.array([−1, 0, 1])), des entiers",
+                 dtype=int)
+    _nombre(nom, sigmoid, 0.0, 0.5, "σ(0.0), z un float Python")
+    _ok(nom, "σ(0) = 0.5, σ(ln 3) = 0.75, σ(−ln 3) = 0.25, pas de nan en ±800, entiers et nombres acceptés.")
 
 
 def verifier_tanh(tanh):
@@ -183,14 +237,19 @@ def verifier_tanh(tanh):
     _elementaire(nom, tanh, [[0.0, LN2, -LN2]], [[0.0, 0.6, -0.6]], "tanh([0, ln 2, −ln 2])",
                  "tanh(z) = (e^z − e^{−z}) / (e^z + e^{−z}) = 2σ(2z) − 1 (éq. 4).")
     _elementaire(nom, tanh, [-300.0, 300.0], [-1.0, 1.0], "tanh([−300, 300])")
-    _ok(nom, "tanh(0) = 0, tanh(±ln 2) = ±0.6, tanh(±300) = ±1.")
+    t1 = (E * E - 1) / (E * E + 1)  # tanh(1) = (e − 1/e) / (e + 1/e)
+    _elementaire(nom, tanh, [-1, 0, 1], [-t1, 0.0, t1], "tanh(np.array([−1, 0, 1])), des entiers", dtype=int)
+    _nombre(nom, tanh, LN2, 0.6, "tanh(ln 2), z un float Python")
+    _ok(nom, "tanh(0) = 0, tanh(±ln 2) = ±0.6, tanh(±300) = ±1, entiers et nombres acceptés.")
 
 
 def verifier_relu(relu):
     nom = "relu"
     _elementaire(nom, relu, [[-2.0, 0.0, 3.0], [0.5, -0.1, 7.0]], [[0.0, 0.0, 3.0], [0.5, 0.0, 7.0]],
                  "ReLU([[−2, 0, 3], [0.5, −0.1, 7]])", "ReLU(z) = max(0, z) élément par élément (éq. 5).")
-    _ok(nom, "max(0, z) sur une matrice 2×3.")
+    _elementaire(nom, relu, [-2, 0, 3], [0.0, 0.0, 3.0], "ReLU(np.array([−2, 0, 3])), des entiers", dtype=int)
+    _nombre(nom, relu, -2.0, 0.0, "ReLU(−2.0), z un float Python")
+    _ok(nom, "max(0, z) sur une matrice 2×3, entiers et nombres acceptés.")
 
 
 def verifier_leaky_relu(leaky_relu):
@@ -199,7 +258,10 @@ def verifier_leaky_relu(leaky_relu):
                  "z si z > 0, αz sinon (éq. 6).")
     _elementaire(nom, leaky_relu, [-2.0, 0.0, 3.0], [-0.2, 0.0, 3.0], "LeakyReLU([−2, 0, 3], alpha=0.1)",
                  "utilisez l'argument alpha au lieu de 0.01.", alpha=0.1)
-    _ok(nom, "pente α pour z ≤ 0, identité pour z > 0, et l'argument alpha est utilisé.")
+    _elementaire(nom, leaky_relu, [-2, 0, 3], [-0.02, 0.0, 3.0], "LeakyReLU(np.array([−2, 0, 3])), des entiers",
+                 dtype=int)
+    _nombre(nom, leaky_relu, -2.0, -0.02, "LeakyReLU(−2.0), z un float Python")
+    _ok(nom, "pente α pour z ≤ 0, identité pour z > 0, l'argument alpha est utilisé, entiers et nombres acceptés.")
 
 
 def verifier_sigmoid_derivative(sigmoid_derivative):
@@ -209,7 +271,11 @@ def verifier_sigmoid_derivative(sigmoid_derivative):
                  "σ'(z) = σ(z)(1 − σ(z)) (§7.5) : l'argument est z, pas σ(z).")
     _elementaire(nom, sigmoid_derivative, [-800.0, 800.0], [0.0, 0.0], "σ'([−800, 800])",
                  "calculez σ(z) de façon stable (voir sigmoid).")
-    _ok(nom, "σ'(0) = 0.25, σ'(±ln 3) = 3/16, σ'(±800) = 0.")
+    s1 = E / (1 + E) ** 2  # σ'(±1) = σ(1)(1 − σ(1)) = e / (1 + e)²
+    _elementaire(nom, sigmoid_derivative, [-1, 0, 1], [s1, 0.25, s1], "σ'(np.array([−1, 0, 1])), des entiers",
+                 dtype=int)
+    _nombre(nom, sigmoid_derivative, 0.0, 0.25, "σ'(0.0), z un float Python (la figure l'appelle)")
+    _ok(nom, "σ'(0) = 0.25, σ'(±ln 3) = 3/16, σ'(±800) = 0, entiers et nombres acceptés.")
 
 
 def verifier_tanh_derivative(tanh_derivative):
@@ -217,14 +283,21 @@ def verifier_tanh_derivative(tanh_derivative):
     # tanh'(ln 2) = 1 − 0.6² = 0.64.
     _elementaire(nom, tanh_derivative, [[0.0, LN2, -LN2]], [[1.0, 0.64, 0.64]], "tanh'([0, ln 2, −ln 2])",
                  "tanh'(z) = 1 − tanh²(z) (§7.5) : l'argument est z, pas tanh(z).")
-    _ok(nom, "tanh'(0) = 1, tanh'(±ln 2) = 0.64.")
+    t1 = (E * E - 1) / (E * E + 1)
+    _elementaire(nom, tanh_derivative, [-1, 0, 1], [1 - t1 ** 2, 1.0, 1 - t1 ** 2],
+                 "tanh'(np.array([−1, 0, 1])), des entiers", dtype=int)
+    _nombre(nom, tanh_derivative, LN2, 0.64, "tanh'(ln 2), z un float Python")
+    _ok(nom, "tanh'(0) = 1, tanh'(±ln 2) = 0.64, entiers et nombres acceptés.")
 
 
 def verifier_relu_derivative(relu_derivative):
     nom = "relu_derivative"
     _elementaire(nom, relu_derivative, [[-2.0, 0.0, 3.0]], [[0.0, 0.0, 1.0]], "ReLU'([−2, 0, 3])",
                  "ReLU'(z) = 𝕀[z > 0] (§7.5) : 0 en z = 0 (inégalité stricte).")
-    _ok(nom, "𝕀[z > 0], avec 0 en z = 0.")
+    _elementaire(nom, relu_derivative, [-2, 0, 3], [0.0, 0.0, 1.0], "ReLU'(np.array([−2, 0, 3])), des entiers",
+                 dtype=int)
+    _nombre(nom, relu_derivative, 1.0, 1.0, "ReLU'(1.0), z un float Python (la figure l'appelle)")
+    _ok(nom, "𝕀[z > 0] en flottants 0.0/1.0, avec 0 en z = 0, entiers et nombres acceptés.")
 
 
 def verifier_leaky_relu_derivative(leaky_relu_derivative):
@@ -233,7 +306,10 @@ def verifier_leaky_relu_derivative(leaky_relu_derivative):
                  "1 si z > 0, α si z ≤ 0 (§7.5), y compris en z = 0.")
     _elementaire(nom, leaky_relu_derivative, [-2.0, 0.0, 3.0], [0.2, 0.2, 1.0], "LReLU'([−2, 0, 3], alpha=0.2)",
                  "utilisez l'argument alpha au lieu de 0.01.", alpha=0.2)
-    _ok(nom, "1 pour z > 0, α pour z ≤ 0, et l'argument alpha est utilisé.")
+    _elementaire(nom, leaky_relu_derivative, [-2, 0, 3], [0.01, 0.01, 1.0],
+                 "LReLU'(np.array([−2, 0, 3])), des entiers", dtype=int)
+    _nombre(nom, leaky_relu_derivative, -1.0, 0.01, "LReLU'(−1.0), z un float Python")
+    _ok(nom, "1 pour z > 0, α pour z ≤ 0, l'argument alpha est utilisé, entiers et nombres acceptés.")
 
 
 # ------------------------------------------------ §3.5, §5, §7 propagation
@@ -249,7 +325,19 @@ def verifier_softmax(softmax):
     P = softmax(np.array([[1000.0, 1000.0 + LN3]]))
     _egal(nom, P, [[0.25, 0.75]], "softmax([[1000, 1000 + ln 3]])",
           "e^1000 déborde : soustrayez le maximum de chaque ligne avant np.exp (le softmax n'en change pas).")
-    _ok(nom, "probabilités justes sur 3 lignes, somme 1 par ligne, stable pour des scores de 1000.")
+    # e^{-1000} = 0 en float64 : la ligne vaut [0, 1, 0] ; la moyenne (0) ou le minimum (-1000) débordent.
+    P = softmax(np.array([[0.0, 1000.0, -1000.0]]))
+    _egal(nom, P, [[0.0, 1.0, 0.0]], "softmax([[0, 1000, -1000]])",
+          "soustrayez le maximum de chaque ligne : c'est le seul décalage qui ne déborde pas quand les scores "
+          "d'une ligne sont très écartés (la moyenne ou le minimum de la ligne débordent ici).")
+    P = _forme(nom, softmax(np.array([2, 2])), (2,), "softmax d'un vecteur d'entiers, np.array([2, 2])")
+    indice = "softmax porte sur le dernier axe (axis=-1) : un vecteur (K,) est une seule ligne."
+    if np.asarray(P).dtype.kind in "iub":
+        indice = (f"le résultat est de dtype {P.dtype}, celui de Z : np.zeros_like(Z) ou np.empty_like(Z) gardent "
+                  "le dtype entier de Z ; partez de np.asarray(Z, dtype=float).")
+    _egal(nom, P, [0.5, 0.5], "softmax(np.array([2, 2]))", indice)
+    _ok(nom, "probabilités justes sur 3 lignes, somme 1 par ligne, stable pour des scores de 1000 et très écartés, "
+        "vecteur d'entiers accepté.")
 
 
 def _petit_reseau():
@@ -297,7 +385,16 @@ def verifier_forward_pass(forward_pass):
     _egal(nom, A, attendu["A2"], "A (doit être cache['A2'])")
     for cle, valeur in copies.items():
         _intact(nom, valeur, parameters[cle], f"parameters['{cle}']")
-    _ok(nom, "réseau 2-2-2 calculé à la main : Z1, A1, Z2, A2 et la sortie sont justes.")
+    # Le même X en entiers, puis son premier exemple seul (m = 1) : mêmes valeurs, mêmes lignes.
+    A = _paire(nom, forward_pass(X.astype(int), parameters), ["A", "cache"])[0]
+    _egal(nom, _forme(nom, A, (2, 2), "A pour X d'entiers"), attendu["A2"], "A pour X = [[1, 2], [-1, 0]] en entiers",
+          "X peut contenir des entiers : un tableau créé au dtype de X (np.zeros_like(X), dtype=X.dtype) "
+          "tronque les valeurs ; calculez en float.")
+    A = _paire(nom, forward_pass(X[:1], parameters), ["A", "cache"])[0]
+    _egal(nom, _forme(nom, A, (1, 2), "A pour un seul exemple, X de forme (1, 2)"), attendu["A2"][:1],
+          "A pour le seul exemple X = [[1, 2]]", "un seul exemple reste un batch de forme (1, d) : pas de np.squeeze.")
+    _ok(nom, "réseau 2-2-2 calculé à la main : Z1, A1, Z2, A2 et la sortie sont justes, aussi pour X d'entiers "
+        "et pour un seul exemple.")
 
 
 def verifier_backward_pass(backward_pass):
@@ -332,7 +429,15 @@ def verifier_backward_pass(backward_pass):
         if np.allclose(g, 2 * a, atol=TOL) and np.any(a):
             indice = "le résultat est 2× trop grand (m = 2) : la moyenne sur le batch (1/m, éq. 38-39) manque-t-elle ?"
         _egal(nom, g, a, f"grads['{cle}']", indice)
-    _ok(nom, "gradients du réseau 2-2-2 calculés à la main : dW1, db1, dW2, db2 sont justes.")
+    # Les mêmes étiquettes en entiers : mêmes gradients.
+    grads = backward_pass(Y.astype(int), cache, parameters)
+    for cle in ["dW2", "db2", "dW1", "db1"]:
+        _egal(nom, _forme(nom, grads[cle], np.shape(attendu[cle]), f"grads['{cle}'] pour y_true d'entiers"),
+              attendu[cle], f"grads['{cle}'] pour y_true = [[0, 1], [1, 0]] en entiers",
+              "y_true peut être en entiers : un tableau qui prend son dtype (np.zeros_like(y_true)…) "
+              "tronque ŷ − y ; calculez δ[L] en float.")
+    _ok(nom, "gradients du réseau 2-2-2 calculés à la main : dW1, db1, dW2, db2 sont justes, "
+        "pour y_true en float et en entiers.")
 
 
 # ---------------------------------------------- §8, §9.2, §12.2 entraînement
@@ -354,6 +459,19 @@ def verifier_initialize_parameters(initialize_parameters):
                "créez le générateur à partir de l'argument seed : np.random.default_rng(seed).")
     if np.array_equal(p["W1"], initialize_parameters([4, 3, 2], seed=1)["W1"]):
         _echec(nom, "seed=0 et seed=1 donnent le même W1 : l'argument seed est-il utilisé ?")
+    if len({tuple(ligne) for ligne in np.asarray(p["W1"]).tolist()}) < 3:
+        _echec(nom, "des lignes de W1 sont identiques : ces neurones auraient les mêmes poids, donc la même sortie et "
+                    "le même gradient (symétrie, §8.3).", "tirez un nombre indépendant par poids (éq. 50).")
+    try:
+        r = initialize_parameters((np.int64(4), np.int64(3), np.int64(2)), seed=0)
+    except (AttributeError, TypeError) as erreur:
+        _echec(nom, f"layer_dims donné comme tuple d'entiers numpy, (4, 3, 2) : {type(erreur).__name__} : {erreur}.",
+               "layer_dims est une liste ou un tuple d'entiers : lisez-le avec len() et des indices, sans .copy() "
+               "ni test du type exact des tailles.")
+    if not isinstance(r, dict) or not np.array_equal(np.asarray(r.get("W1")), p["W1"]):
+        _echec(nom, "layer_dims donné comme tuple d'entiers numpy, (4, 3, 2) : attendu les mêmes paramètres "
+                    "qu'avec la liste [4, 3, 2] et la même graine.",
+               "layer_dims est une liste ou un tuple d'entiers : lisez-le avec len() et des indices.")
     # 500 × 400 = 200 000 tirages : l'écart-type empirique est à ±0.3 % près.
     W = initialize_parameters([400, 500], seed=0)["W1"]
     attendu = math.sqrt(2 / 400)
@@ -366,7 +484,7 @@ def verifier_initialize_parameters(initialize_parameters):
         _echec(nom, f"couche 400 → 500 : écart-type de W1 {W.std():.4f}, moyenne {W.mean():.4f} ; "
                     f"attendu écart-type √(2/400) = {attendu:.4f} et moyenne ≈ 0.",
                indice or "W ~ N(0, 2/d_{l−1}) : tirage normal centré multiplié par √(2/d_{l−1}) (éq. 50).")
-    _ok(nom, "clés, formes, biais nuls, graine respectée, écart-type √(2/d_{l−1}).")
+    _ok(nom, "clés, formes, biais nuls, graine respectée, layer_dims en liste ou en tuple, écart-type √(2/d_{l−1}).")
 
 
 def verifier_dropout_forward(dropout_forward):
@@ -386,21 +504,33 @@ def verifier_dropout_forward(dropout_forward):
     if abs(garde - 0.8) > 0.03:
         _echec(nom, f"{100 * garde:.1f} % des neurones sont gardés, attendu environ keep_prob = 80 %.",
                "mask = rng.random(A.shape) < keep_prob : chaque neurone est gardé avec probabilité keep_prob.")
+    # Des lignes de 3 neurones : un tirage indépendant par neurone garde 0, 1, 2 ou 3 neurones
+    # par ligne avec les probabilités de la loi binomiale B(3, 1/2) : 1/8, 3/8, 3/8, 1/8.
+    _, m3 = _paire(nom, dropout_forward(np.ones((4000, 3)), keep_prob=0.5, rng=np.random.default_rng(1)), ["A_out", "mask"])
+    comptes = np.bincount(np.asarray(m3, dtype=float).sum(axis=1).astype(int), minlength=4)[:4] / 4000
+    # 4000 lignes : l'écart-type de chaque fréquence est au plus 0.0077 ; ±0.035 ≈ 4.5 écarts-types.
+    if np.any(np.abs(comptes - [0.125, 0.375, 0.375, 0.125]) > 0.035):
+        _echec(nom, f"lignes de 3 neurones, keep_prob = 0.5 : 0, 1, 2 ou 3 neurones gardés dans "
+                    f"{', '.join(f'{100 * c:.0f} %' for c in comptes)} des lignes ; attendu 12.5 %, 37.5 %, 37.5 %, 12.5 %.",
+               "chaque neurone est gardé indépendamment, avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob. "
+               "Garder un nombre fixe de neurones par ligne biaise les petites couches.")
     A_test, mask_test = _paire(nom, dropout_forward(A, keep_prob=0.8, training=False), ["A", "None"])
     if mask_test is not None or not np.array_equal(np.asarray(A_test), A):
         _echec(nom, "avec training=False, attendu (A, None) : au test, le dropout ne fait rien.")
     A_un, _ = dropout_forward(A, keep_prob=1.0)
     _egal(nom, A_un, A, "A_out avec keep_prob = 1", "avec keep_prob = 1 tous les neurones sont gardés.")
-    _ok(nom, f"{100 * garde:.1f} % de neurones gardés pour keep_prob = 0.8, mise à l'échelle 1/keep_prob, rien au test.")
+    _ok(nom, f"{100 * garde:.1f} % de neurones gardés pour keep_prob = 0.8, un tirage par neurone, mise à l'échelle "
+        "1/keep_prob, rien au test.")
 
 
 def verifier_adam_update(adam_update):
     nom = "adam_update"
     parameters = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([[0.0]])}
     grads = {"dW1": np.array([[0.5, -0.5]]), "db1": np.array([[0.0]])}
-    zeros = {"dW1": np.zeros((1, 2)), "db1": np.zeros((1, 1))}
+    m0 = {"dW1": np.zeros((1, 2)), "db1": np.zeros((1, 1))}
+    v0 = {"dW1": np.zeros((1, 2)), "db1": np.zeros((1, 1))}
     copies = {k: v.copy() for k, v in parameters.items()}
-    sortie = _paire(nom, adam_update(parameters, grads, zeros, zeros, 1, learning_rate=0.1), ["parameters", "m", "v"])
+    sortie = _paire(nom, adam_update(parameters, grads, m0, v0, 1, learning_rate=0.1), ["parameters", "m", "v"])
     p1, m1, v1 = sortie
     # t = 1 : m = 0.1 g, v = 0.001 g², m̂ = g, v̂ = g², donc le pas vaut α·g/|g| = ±α.
     _egal(nom, m1["dW1"], [[0.05, -0.05]], "m['dW1'] après le pas t = 1", "m_t = β1 m_{t−1} + (1 − β1) g (éq. 44).")
@@ -410,12 +540,22 @@ def verifier_adam_update(adam_update):
     _egal(nom, p1["b1"], [[0.0]], "b1 (gradient nul : il ne doit pas bouger)")
     for cle, valeur in copies.items():
         _intact(nom, valeur, parameters[cle], f"parameters['{cle}']")
+    for quoi, d in (("m", m0), ("v", v0)):
+        for cle, valeur in d.items():
+            _intact(nom, np.zeros(valeur.shape), valeur, f"{quoi}['{cle}']")
+    _intact(nom, np.array([[0.5, -0.5]]), grads["dW1"], "grads['dW1']")
+    # Avec ε = 1 : pas de α·0.5 / (0.5 + 1) = α/3.
+    p_eps = _paire(nom, adam_update(parameters, grads, m0, v0, 1, learning_rate=0.1, epsilon=1.0),
+                   ["parameters", "m", "v"])[0]
+    _egal(nom, p_eps["W1"], [[1 - 0.1 / 3, -2 + 0.1 / 3]], "W1 après le pas t = 1 avec epsilon = 1",
+          "le pas vaut α m̂ / (√v̂ + ε) = 0.1 × 0.5 / (0.5 + 1) : utilisez l'argument epsilon (éq. 48).")
     # t = 2, même gradient : m̂ = g et v̂ = g² encore, donc encore un pas de ±α.
     p2, m2, v2 = adam_update(p1, grads, m1, v1, 2, learning_rate=0.1)
     _egal(nom, m2["dW1"], [[0.095, -0.095]], "m['dW1'] après le pas t = 2")
     _egal(nom, p2["W1"], [[0.8, -1.8]], "W1 après le pas t = 2 (même gradient)",
           "la correction de biais divise par 1 − β^t avec t = 2 (éq. 46-47).")
-    _ok(nom, "deux pas calculés à la main (gradient constant : pas de ±α) sont justes.")
+    _ok(nom, "deux pas calculés à la main (gradient constant : pas de ±α) et un pas avec ε = 1 sont justes ; "
+        "les dicts reçus sont intacts.")
 
 
 def verifier_numerical_gradient(numerical_gradient):
@@ -426,11 +566,19 @@ def verifier_numerical_gradient(numerical_gradient):
     # Tolérance 1e-4 : l'erreur d'arrondi de la différence centrée avec ε = 1e-7 est d'environ 1e-8·|f|/ε.
     _egal(nom, g, 2 * copie, "gradient de f(θ) = Σθ² en θ = [[1, −2], [3, 0.5]] (attendu 2θ)",
           "(f(θ + ε) − f(θ − ε)) / (2ε), une composante à la fois (éq. 57).", tol=1e-4)
-    _intact(nom, copie, theta, "θ (il doit être remis exactement à sa valeur après chaque perturbation)")
+    # θ doit revenir à sa valeur ; ajouter puis retrancher ε la rétablit à quelques arrondis près (accepté).
+    if not np.all(np.abs(theta - copie) <= 4 * np.spacing(np.abs(copie) + 2e-7)):
+        _echec(nom, "θ n'a pas retrouvé sa valeur après l'appel.",
+               "gardez l'ancienne valeur de côté (old_value = theta[idx]) et remettez-la après f(θ+ε) et f(θ−ε).")
+    # f lit θ par une fermeture et ignore son argument, comme la perte du Listing 7.
+    g = numerical_gradient(lambda t: float(np.sum(theta**2)), theta)
+    _egal(nom, g, 2 * copie, "gradient de Σθ² quand f lit θ par une fermeture (elle ignore son argument)",
+          "perturbez theta lui-même, en place (theta[idx] = old_value + epsilon), pas une copie "
+          "(theta.copy(), theta.flatten(), theta + ε·e_k…) : f ne voit que theta.", tol=1e-4)
     v = np.array([2.0, 5.0])
     g = numerical_gradient(lambda t: float(t[0] * t[1]), v)
     _egal(nom, g, [5.0, 2.0], "gradient de f(θ) = θ0·θ1 en θ = [2, 5]", tol=1e-4)
-    _ok(nom, "gradients de Σθ² et de θ0·θ1 justes, θ inchangé.")
+    _ok(nom, "gradients de Σθ² (f lisant son argument, puis θ par une fermeture) et de θ0·θ1 justes, θ remis.")
 
 
 def verifier_gradient_check(gradient_check):
@@ -447,16 +595,23 @@ def verifier_gradient_check(gradient_check):
     faux = gradient_check(f, theta, 4 * theta)
     _egal(nom, faux, 1 / 3, "différence relative pour un gradient analytique 2× trop grand (attendu 1/3)",
           "‖num − ana‖ / (‖num‖ + ‖ana‖) (§12.2) : la somme des deux normes au dénominateur.", tol=1e-5)
+    # f lit θ par une fermeture (elle ignore son argument), comme la perte du Listing 7.
+    ferme = gradient_check(lambda t: float(np.sum(theta**2)), theta, 2 * theta)
+    if not (np.isfinite(ferme) and ferme < 1e-7):
+        _echec(nom, f"avec le bon gradient 2θ et une f qui lit θ par une fermeture, attendu < 1e-7, obtenu {ferme:.3g}.",
+               "passez à numerical_gradient le theta reçu lui-même, pas une copie : f ne voit que theta.")
     nul = gradient_check(lambda t: 5.0, theta, np.zeros(3))
     if not (np.isfinite(nul) and abs(nul) < 1e-12):
         _echec(nom, f"pour une fonction constante (deux gradients nuls), attendu 0.0, obtenu {nul}.",
                "si ‖num‖ + ‖ana‖ = 0, renvoyez 0.0 au lieu de diviser par zéro.")
-    _ok(nom, "≈ 0 pour le bon gradient, 1/3 pour un gradient 2× trop grand, 0.0 si les deux sont nuls.")
+    _ok(nom, "≈ 0 pour le bon gradient (f lisant son argument ou θ par une fermeture), 1/3 pour un gradient "
+             "2× trop grand, 0.0 si les deux sont nuls.")
 
 
 def verifier_train_digits_model(train_digits_model, forward_pass):
-    """Entraîne sur 600 chiffres et teste sur 300 autres (le correcteur, lui,
-    entraîne sur ~1400 chiffres et exige plus de 95 % sur le test)."""
+    """Entraîne sur 600 chiffres et teste sur 300 autres, puis sur 300 chiffres
+    aux étiquettes en one-hot (le correcteur, lui, entraîne sur ~1350 chiffres
+    et exige plus de 95 % sur le test)."""
     from sklearn.datasets import load_digits
 
     nom = "train_digits_model"
@@ -480,7 +635,22 @@ def verifier_train_digits_model(train_digits_model, forward_pass):
         _echec(nom, f"précision de {100 * precision:.1f} % sur 300 chiffres de test après un entraînement sur 600 ; "
                     "attendu au moins 90 %.",
                "vérifiez le learning rate, le nombre d'epochs, le mélange des données à chaque epoch (Algorithme 4).")
-    _ok(nom, f"{L} couches, précision de {100 * precision:.1f} % sur 300 chiffres (entraînement sur 600).")
+    # Les étiquettes peuvent aussi arriver en one-hot, de forme (m, 10), comme dans le Listing 5.
+    try:
+        parameters = train_digits_model(X[:300], np.eye(10)[y[:300]])
+    except Exception as erreur:  # the student's own error, shown as it is
+        _echec(nom, f"avec y_train en one-hot (forme (300, 10)) : erreur {type(erreur).__name__} : {erreur}.",
+               "n'encodez y_train en one-hot que s'il est à une dimension (if y_train.ndim == 1: …).")
+    if not isinstance(parameters, dict):
+        _echec(nom, f"avec y_train en one-hot : attendu le dict des paramètres, obtenu {type(parameters).__name__}.")
+    proba, _ = forward_pass(X[600:900], parameters)
+    precision_1h = float(np.mean(np.argmax(proba, axis=1) == y[600:900]))
+    if precision_1h < 0.8:
+        _echec(nom, f"avec y_train en one-hot (300 chiffres), précision de {100 * precision_1h:.1f} % sur 300 chiffres "
+                    "de test ; attendu au moins 80 %.",
+               "si y_train a deux dimensions, il est déjà encodé : ne le réencodez pas.")
+    _ok(nom, f"{L} couches, précision de {100 * precision:.1f} % sur 300 chiffres (entraînement sur 600), "
+             f"{100 * precision_1h:.1f} % avec 300 étiquettes en one-hot.")
 
 
 # ------------------------------------------------------- ligne de commande
