@@ -1,4 +1,5 @@
 # feedback: ε devient ε/√(1 − β2^t)
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: écrit sans parenthèses
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: ε manque au dénominateur
+# credit: partial
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: m et v sont inversés
+# credit: partial
 import numpy as np
 
 

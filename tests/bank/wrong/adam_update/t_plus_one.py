@@ -1,4 +1,5 @@
 # feedback: utilise t + 1 au lieu de t
+# credit: partial
 import numpy as np
 
 
