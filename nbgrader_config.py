@@ -1,7 +1,7 @@
 """nbgrader configuration of the course. Run every nbgrader command from this folder.
 
 Grades come from the course's graders, run out of the student's kernel
-(``grading_tests/nbgrader_plugin.py``); the kernel itself is confined
+(``grading_tests/nbgrader_plugin/``); the kernel itself is confined
 (``grading_tests/kernel/``). See ``docs/instructor.md``.
 """
 

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from grading_tests.course import collected_students, nbgrader, register_students  # noqa: E402
-from grading_tests.demo_class import ASSIGNMENT  # noqa: E402
+from grading_tests.course.handins import ASSIGNMENT  # noqa: E402
 
 STOCK_CUT = "# --- autograde"  # nbgrader_config.py: everything after this line is the plug-in
 

@@ -15,19 +15,19 @@ nothing from ``grading_tests``. Before it even imports numpy it:
   course's reference or graders or a ready-made neural network, to start
   processes, to open sockets, and to load C libraries through ctypes.
 
-Everything it sends back is data: JSON plus ``.npy`` blobs written without
-pickle. The parent decodes and checks it; nothing here can set a score.
+Everything it sends back is data, in the format of ``wire.py`` (loaded by
+path too): JSON plus ``.npy`` blobs written without pickle. The parent
+decodes and checks it; nothing here can set a score.
 """
 
-import io
 import json
 import linecache
 import os
-import struct
 import sys
 import time
 import traceback
 import warnings
+
 
 def _load_confine():
     """``confine.py`` beside this file, loaded by path: the package is off limits."""
@@ -38,6 +38,11 @@ def _load_confine():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# Both are loaded before the worker confines itself: it may not read them afterwards.
+confine = _load_confine()
+wire = confine.load_beside("wire")
 
 
 # --- the audit hook ----------------------------------------------------------
@@ -85,111 +90,6 @@ class _Guard:
             raise PermissionError(f"interdit pendant la notation : {_BLOCKED_EVENTS[event]} ({event})")
         elif event in ("os.kill", "os.killpg") and args[0] != os.getpid():
             raise PermissionError("interdit pendant la notation : envoyer un signal à un autre processus")
-
-
-# --- wire format ---------------------------------------------------------------
-
-_MAX_MESSAGE = 256 * 1024 * 1024
-_ARRAY_KINDS = "biuf"
-
-
-def _write_message(fd, header, blobs=()):
-    header = dict(header, blobs=len(blobs))
-    data = json.dumps(header, allow_nan=False).encode()
-    parts = [struct.pack(">Q", len(data)), data]
-    for blob in blobs:
-        parts.append(struct.pack(">Q", len(blob)))
-        parts.append(blob)
-    payload = b"".join(parts)
-    view = memoryview(payload)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _read_exact(fd, n):
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_message(fd):
-    (size,) = struct.unpack(">Q", _read_exact(fd, 8))
-    header = json.loads(_read_exact(fd, size))
-    blobs = []
-    for _ in range(header.get("blobs", 0)):
-        (size,) = struct.unpack(">Q", _read_exact(fd, 8))
-        blobs.append(_read_exact(fd, size))
-    return header, blobs
-
-
-def _encode(value, blobs, np, depth=0):
-    """Turn a returned value into JSON plus .npy blobs; describe what can't be sent."""
-    if depth > 6:
-        return {"unsupported": "structure trop profonde"}
-    if value is None:
-        return {"none": True}
-    if isinstance(value, bool) and type(value) is bool:
-        return {"scalar": "bool", "value": value}
-    if type(value) in (int, float):
-        arr = np.asarray(value, dtype=float if type(value) is float else np.int64)
-        if type(value) is int and not (-(2**62) < value < 2**62):
-            return {"unsupported": "entier trop grand"}
-        blobs.append(_npy_bytes(arr, np))
-        return {"scalar": type(value).__name__, "blob": len(blobs) - 1}
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
-        arr = np.asarray(value)
-        if arr.dtype.kind not in _ARRAY_KINDS:
-            return {"unsupported": f"scalaire numpy {arr.dtype}"}
-        blobs.append(_npy_bytes(arr, np))
-        return {"scalar": "numpy", "blob": len(blobs) - 1}
-    if isinstance(value, np.ndarray):
-        if type(value) is not np.ndarray:
-            return {"unsupported": f"sous-classe de ndarray ({type(value).__name__})"}
-        if value.dtype.kind not in _ARRAY_KINDS or value.dtype.fields is not None:
-            return {"unsupported": f"tableau de dtype {value.dtype}"}
-        blobs.append(_npy_bytes(value, np))
-        return {"array": True, "blob": len(blobs) - 1}
-    if type(value) in (tuple, list):
-        return {type(value).__name__: [_encode(v, blobs, np, depth + 1) for v in value]}
-    if type(value) is dict:
-        if not all(type(k) is str for k in value):
-            return {"unsupported": "dict dont les clés ne sont pas des chaînes"}
-        return {"dict": [[k, _encode(v, blobs, np, depth + 1)] for k, v in value.items()]}
-    return {"unsupported": type(value).__name__}
-
-
-def _npy_bytes(arr, np):
-    buffer = io.BytesIO()
-    np.save(buffer, arr, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _decode(tree, blobs, np):
-    """Rebuild the grader's arguments: arrays, scalars, containers, test functions."""
-    if "none" in tree:
-        return None
-    if "array" in tree:
-        return np.load(io.BytesIO(blobs[tree["blob"]]), allow_pickle=False)
-    if "scalar" in tree:
-        if tree["scalar"] == "bool":
-            return tree["value"]
-        arr = np.load(io.BytesIO(blobs[tree["blob"]]), allow_pickle=False)
-        return {"int": int, "float": float}.get(tree["scalar"], lambda a: a[()])(arr[()])
-    if "list" in tree:
-        return [_decode(v, blobs, np) for v in tree["list"]]
-    if "tuple" in tree:
-        return tuple(_decode(v, blobs, np) for v in tree["tuple"])
-    if "dict" in tree:
-        return {k: _decode(v, blobs, np) for k, v in tree["dict"]}
-    if "function" in tree:
-        return _scalar_function(tree["function"], _decode(tree["params"], blobs, np), np)
-    raise ValueError(f"unknown value {sorted(tree)}")
 
 
 # Scalar test functions for numerical_gradient and gradient_check. Their
@@ -271,7 +171,7 @@ def _describe_error(exc, filename):
     if frames:
         frame = frames[-1]
         where = {"cell": frame.filename[len(filename) :].rstrip(">"), "line": frame.lineno, "code": frame.line}
-    return {"type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+    return {"type": type(exc).__name__, "message": wire.clip(exc, "message"), "where": where}
 
 
 def _run_cells(cells, skip, namespace, out_fd, nonce):
@@ -285,14 +185,14 @@ def _run_cells(cells, skip, namespace, out_fd, nonce):
         try:
             tree = ast.parse(source, filename)
         except SyntaxError as exc:
-            errors.append({"cell": index, "type": "SyntaxError", "message": str(exc)[:500], "line": exc.lineno})
+            errors.append({"cell": index, "type": "SyntaxError", "message": wire.clip(exc, "message"), "line": exc.lineno})
             continue
         # One statement at a time: a failing statement does not hide the
         # definitions that follow it in the same cell.
         for position, node in enumerate(tree.body):
             if (index, position) in skip:
                 continue
-            _write_message(out_fd, {"event": "statement", "cell": index, "statement": position, "nonce": nonce})
+            wire.write(out_fd, {"event": "statement", "cell": index, "statement": position, "nonce": nonce})
             module = ast.Module(body=[node], type_ignores=[])
             try:
                 exec(compile(module, filename, "exec"), namespace)
@@ -304,9 +204,13 @@ def _run_cells(cells, skip, namespace, out_fd, nonce):
 
 def _serve(in_fd, out_fd, namespace, np, guard):
     filename = "<cellule-"
+
+    def build(name, params):
+        return _scalar_function(name, params, np)
+
     while True:
         try:
-            request, blobs = _read_message(in_fd)
+            request, blobs = wire.read(in_fd)
         except EOFError:
             return
         op = request["op"]
@@ -315,8 +219,8 @@ def _serve(in_fd, out_fd, namespace, np, guard):
         out_blobs = []
         if op == "call":
             target = namespace.get(request["name"])
-            args = _decode(request["args"], blobs, np)
-            kwargs = _decode(request["kwargs"], blobs, np)
+            args = wire.decode(request["args"], blobs, np, build)
+            kwargs = wire.decode(request["kwargs"], blobs, np, build)
             functions = [a for a in list(args) + list(kwargs.values()) if callable(a)]
             for function in functions:
                 if hasattr(function, "bind"):
@@ -333,10 +237,10 @@ def _serve(in_fd, out_fd, namespace, np, guard):
             else:
                 response["elapsed"] = time.perf_counter() - start
                 try:
-                    response["value"] = _encode(value, out_blobs, np)
+                    response["value"] = wire.encode(value, out_blobs, np)
                     if request.get("return_args"):
-                        response["args_after"] = _encode(args, out_blobs, np)
-                        response["kwargs_after"] = _encode(kwargs, out_blobs, np)
+                        response["args_after"] = wire.encode(args, out_blobs, np)
+                        response["kwargs_after"] = wire.encode(kwargs, out_blobs, np)
                 except BaseException as exc:  # a hostile object that breaks when read
                     out_blobs = []
                     response = {"status": "error", "error": _describe_error(exc, filename)}
@@ -346,20 +250,20 @@ def _serve(in_fd, out_fd, namespace, np, guard):
             if request["name"] not in namespace:
                 response = {"status": "error", "error": {"type": "NameError", "message": request["name"], "where": None}}
             else:
-                response["value"] = _encode(namespace[request["name"]], out_blobs, np)
+                response["value"] = wire.encode(namespace[request["name"]], out_blobs, np)
         elif op == "blocked":
             response["blocked"] = sorted(set(guard.blocked))
-        _write_message(out_fd, dict(response, nonce=nonce), out_blobs)
+        wire.write(out_fd, dict(response, nonce=nonce), out_blobs)
 
 
 def main():
     fds = json.loads(sys.argv[1])
     in_fd, out_fd = fds["in_fd"], fds["out_fd"]
-    config, _ = _read_message(in_fd)  # the first frame: too long for the command line
+    config, _ = wire.read(in_fd)  # the first frame: too long for the command line
     sys.path[:] = config["sys_path"]
     os.chdir(config["workdir"])
 
-    report = _load_confine().confine(
+    report = confine.confine(
         "worker", config["read_paths"], [config["workdir"], "/dev/null"], memory_mb=config["memory_mb"], cpu_s=config["cpu_s"]
     )
     import numpy as np  # loaded before the guard is armed: numpy itself uses ctypes
@@ -370,14 +274,14 @@ def main():
     _FORBIDDEN_DIRS.extend((str(folder), str(module)) for folder, module in config["forbidden_dirs"])
     abi = report["landlock"]
 
-    request, blobs = _read_message(in_fd)
+    request, blobs = wire.read(in_fd)
     cells = request["cells"]
     skip = {(int(cell), int(statement)) for cell, statement in request.get("skip", ())}
     namespace = {"__name__": "submission", "__builtins__": __builtins__, "np": np, "numpy": np}
     guard.armed = True
     errors = _run_cells(cells, skip, namespace, out_fd, request.get("nonce"))
     defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
-    _write_message(
+    wire.write(
         out_fd,
         {
             "event": "loaded",

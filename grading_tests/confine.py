@@ -3,7 +3,8 @@
 Both processes that run a student's code, the grading worker
 (``_worker.py``) and the notebook kernel (``kernel/rn-ch06-confine``), load
 this file by its path, never as ``grading_tests.confine``: they must not
-import the course's package. So it uses the standard library only. The
+import the course's package. So it uses the standard library only, and
+loads the modules beside it by path too (:func:`load_beside`). The
 trusted side (``sandbox.py``, the nbgrader plug-in) imports it normally to
 build the same environment and limits.
 
@@ -16,12 +17,12 @@ A confined process gets, in this order (:func:`confine`):
    open files, no core dump, no real-time or raised priority;
 3. **no capabilities**, even when the instructor runs as root: the bounding
    set is emptied before the effective set, so no later ``execve`` regains any;
-4. **Landlock** (Linux >= 5.13): reads only beneath the granted roots, writes
+4. **Landlock** (Linux >= 5.13, ``_landlock.py``): reads only beneath the granted roots, writes
    only beneath its scratch folder, binds only the kernel's own TCP ports and
    connects nowhere (ABI 4), reaches no abstract UNIX socket and signals no
    process outside itself (ABI 6). Another process's ``/proc`` entries are out
    of reach too (Landlock's ptrace scoping);
-5. **seccomp** (:func:`deny_syscalls`): ``socket()`` of every family, io_uring,
+5. **seccomp** (:func:`deny_syscalls`, ``_seccomp.py``): ``socket()`` of every family, io_uring,
    ``setsid``/``setpgid``, real-time scheduling policies, namespaces, mounts, BPF,
    ``ptrace`` and keyrings fail with ``EPERM``; the worker may also not
    start processes at all. The kernel installs this filter after ipykernel
@@ -35,7 +36,7 @@ See ``docs/instructor.md`` (threat model) for what this does not cover.
 """
 
 import ctypes
-import errno
+import importlib.util
 import os
 import platform
 import resource
@@ -45,21 +46,29 @@ import sys
 import threading
 
 __all__ = [
-    "LIMITS",
-    "OUTPUT",
-    "environment",
-    "apply_limits",
-    "confine",
-    "deny_syscalls",
-    "landlock",
-    "prune",
-    "inside",
-    "readable_roots",
-    "package_dirs",
-    "kill_group",
-    "tree_bytes",
-    "DiskWatch",
+    "LIMITS", "OUTPUT", "MIB", "FIXED_ENV", "environment", "apply_limits", "drop_capabilities", "landlock", "deny_syscalls",
+    "confine", "seccomp_wanted", "inside", "prune", "readable_roots", "package_dirs", "load_beside",
+    "kill_group", "tree_bytes", "DiskWatch",
 ]
+
+
+def load_beside(name):
+    """The module ``name`` (a ``.py`` file of this folder), loaded by its path.
+
+    The worker and the kernel load this file so, with no package around it,
+    and the modules beside it likewise: ``_landlock.py`` and ``_seccomp.py``
+    here, ``wire.py`` for the worker. All are read before the process
+    confines itself; it may not read them afterwards.
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_landlock = load_beside("_landlock")
+_seccomp = load_beside("_seccomp")
 
 MIB = 1024 * 1024
 
@@ -79,7 +88,7 @@ OUTPUT = {"message_mb": 8, "queue_messages": 64, "cell_mb": 4, "notebook_mb": 16
 # The environment variables a confined process may inherit, and their
 # fixed values. Everything else of the instructor's environment (tokens,
 # passwords, paths) stays outside.
-_FIXED_ENV = {
+FIXED_ENV = {
     "LANG": "C.UTF-8",
     "LC_ALL": "C.UTF-8",
     "OPENBLAS_NUM_THREADS": "1",
@@ -91,15 +100,15 @@ _FIXED_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
-# Passed through unchanged: OpenBLAS needs these on some processors (machine
-# notes), and nbgrader's flag lets the notebooks shorten their training.
+# Passed through unchanged: OpenBLAS needs these on some processors, and
+# nbgrader's flag lets the notebooks shorten their training.
 _PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NBGRADER_EXECUTION", "RN_CONFINE_SECCOMP")
 
 
 def environment(scratch, source=None):
     """The whole environment of a confined process whose scratch folder is ``scratch``."""
     source = os.environ if source is None else source
-    env = dict(_FIXED_ENV)
+    env = dict(FIXED_ENV)
     env.update({name: source[name] for name in _PASSED_ENV if name in source})
     env.update(
         PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"]),
@@ -173,69 +182,14 @@ def drop_capabilities():
     return libc.syscall(capset, header_buf, data_buf) == 0
 
 
-# --- Landlock ----------------------------------------------------------------------
-# See Documentation/userspace-api/landlock.rst in the Linux sources.
+# --- Landlock and seccomp (the files beside this one) -------------------------------
 
-_SYS_LANDLOCK_CREATE_RULESET = 444
-_SYS_LANDLOCK_ADD_RULE = 445
-_SYS_LANDLOCK_RESTRICT_SELF = 446
-_LANDLOCK_CREATE_RULESET_VERSION = 1
-_LANDLOCK_RULE_PATH_BENEATH = 1
-_LANDLOCK_RULE_NET_PORT = 2
 _PR_SET_NO_NEW_PRIVS = 38
 
-_FS_EXECUTE = 1 << 0
-_FS_WRITE_FILE = 1 << 1
-_FS_READ_FILE = 1 << 2
-_FS_READ_DIR = 1 << 3
-_FS_REMOVE_DIR = 1 << 4
-_FS_REMOVE_FILE = 1 << 5
-_FS_MAKE_CHAR = 1 << 6
-_FS_MAKE_DIR = 1 << 7
-_FS_MAKE_REG = 1 << 8
-_FS_MAKE_SOCK = 1 << 9
-_FS_MAKE_FIFO = 1 << 10
-_FS_MAKE_BLOCK = 1 << 11
-_FS_MAKE_SYM = 1 << 12
-_FS_REFER = 1 << 13  # ABI 2
-_FS_TRUNCATE = 1 << 14  # ABI 3
-_FS_IOCTL_DEV = 1 << 15  # ABI 5
-_NET_BIND_TCP = 1 << 0  # ABI 4
-_NET_CONNECT_TCP = 1 << 1
-_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
-_SCOPE_SIGNAL = 1 << 1
 
-_FS_READ = _FS_READ_FILE | _FS_READ_DIR
-_FS_WRITE_ABI1 = (
-    _FS_WRITE_FILE
-    | _FS_REMOVE_DIR
-    | _FS_REMOVE_FILE
-    | _FS_MAKE_CHAR
-    | _FS_MAKE_DIR
-    | _FS_MAKE_REG
-    | _FS_MAKE_SOCK
-    | _FS_MAKE_FIFO
-    | _FS_MAKE_BLOCK
-    | _FS_MAKE_SYM
-)
-
-
-class _RulesetAttr(ctypes.Structure):
-    _fields_ = [
-        ("handled_access_fs", ctypes.c_uint64),
-        ("handled_access_net", ctypes.c_uint64),
-        ("scoped", ctypes.c_uint64),
-    ]
-
-
-class _PathBeneathAttr(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-class _NetPortAttr(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64)]
+def _no_new_privs(libc):
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
 
 
 def landlock(read_paths, write_paths, bind_ports=(), list_paths=()):
@@ -249,56 +203,31 @@ def landlock(read_paths, write_paths, bind_ports=(), list_paths=()):
     before the process starts any thread: Landlock binds the calling thread.
     """
     libc = _libc()
-    abi = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), _LANDLOCK_CREATE_RULESET_VERSION)
-    if abi < 1:
-        return 0
-    fs_all = _FS_EXECUTE | _FS_READ | _FS_WRITE_ABI1
-    if abi >= 2:
-        fs_all |= _FS_REFER
-    if abi >= 3:
-        fs_all |= _FS_TRUNCATE
-    if abi >= 5:
-        fs_all |= _FS_IOCTL_DEV
-    attr = _RulesetAttr(fs_all, 0, 0)
-    size = 8  # ABI 1-3 know only handled_access_fs
-    if abi >= 4:
-        attr.handled_access_net = _NET_BIND_TCP | _NET_CONNECT_TCP
-        size = 16
-    if abi >= 6:
-        attr.scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
-        size = 24
-    ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
-    if ruleset < 0:
-        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
-    file_rights = _FS_READ_FILE | _FS_EXECUTE | _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)
-    for paths, rights in ((read_paths, _FS_READ | _FS_EXECUTE), (list_paths, _FS_READ_DIR), (write_paths, fs_all)):
-        for path in paths:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            # Directory rights on a file make landlock_add_rule fail.
-            allowed = rights if os.path.isdir(path) else rights & file_rights
-            rule = _PathBeneathAttr(allowed, fd)
-            res = libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(rule), 0)
-            os.close(fd)
-            if res < 0:
-                raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
-    if abi >= 4:
-        for port in bind_ports:
-            rule = _NetPortAttr(_NET_BIND_TCP, int(port))
-            if libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, _LANDLOCK_RULE_NET_PORT, ctypes.byref(rule), 0) < 0:
-                raise OSError(ctypes.get_errno(), f"landlock_add_rule port {port}")
-    _no_new_privs(libc)
-    if libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
-        raise OSError(ctypes.get_errno(), "landlock_restrict_self")
-    os.close(ruleset)
+    abi, ruleset = _landlock.ruleset(libc, read_paths, write_paths, bind_ports, list_paths)
+    if abi:
+        _no_new_privs(libc)
+        _landlock.restrict_self(libc, ruleset)
     return abi
 
 
-def _no_new_privs(libc):
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
+def deny_syscalls(sockets=True, processes=False):
+    """Install the seccomp filter on every thread of this process; return True if it is in place.
+
+    ``sockets`` refuses ``socket()`` of every family (a socket already open
+    stays usable: the kernel's own ZeroMQ sockets); ``processes`` refuses
+    fork, exec and every clone that is not a thread. The rest of the list is
+    always refused (see ``_seccomp.ARCH``).
+    """
+    arch = platform.machine()
+    if arch not in _seccomp.ARCH:
+        return False
+    program = _seccomp.filter_program(arch, sockets, processes)
+    libc = _libc()
+    _no_new_privs(libc)
+    return _seccomp.install(libc, arch, program)
+
+
+# --- what a confined process may read ----------------------------------------------
 
 
 def inside(path, root):
@@ -377,156 +306,6 @@ def package_dirs(dotted_names, search=None):
             if os.path.isdir(path) or os.path.isfile(path + ".py"):
                 found.append(os.path.realpath(path if os.path.isdir(path) else path + ".py"))
     return sorted(set(found))
-
-
-# --- seccomp ------------------------------------------------------------------------
-
-_SECCOMP_SET_MODE_FILTER = 1
-_SECCOMP_FILTER_FLAG_TSYNC = 1
-_RET_ALLOW = 0x7FFF0000
-_RET_ERRNO = 0x00050000
-_LD_ABS_W = 0x20
-_JEQ = 0x15
-_JGE = 0x35
-_JSET = 0x45
-_RET = 0x06
-
-_CLONE_THREAD = 0x00010000
-_CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
-_X32_BIT = 0x40000000
-_RT_POLICIES = (1, 2, 6)  # SCHED_FIFO, SCHED_RR, SCHED_DEADLINE
-_SCHED_RESET_ON_FORK = 0x40000000
-
-# Per architecture: its audit value, seccomp's own number, and the numbers
-# of the system calls the filter looks at.
-_ARCH = {
-    "x86_64": {
-        "audit": 0xC000003E,
-        "seccomp": 317,
-        "socket": [41],
-        "process": [57, 58, 59, 322],  # fork, vfork, execve, execveat
-        "clone": 56,
-        "clone3": 435,
-        "sched_setscheduler": 144,
-        "always": [
-            112, 109,  # setsid, setpgid
-            314,  # sched_setattr
-            272, 308,  # unshare, setns
-            425, 426, 427,  # io_uring_setup, io_uring_enter, io_uring_register
-            165, 166, 155, 161,  # mount, umount2, pivot_root, chroot
-            321, 298, 323,  # bpf, perf_event_open, userfaultfd
-            101, 310, 311,  # ptrace, process_vm_readv, process_vm_writev
-            248, 249, 250,  # add_key, request_key, keyctl
-        ],
-    },
-    "aarch64": {
-        "audit": 0xC00000B7,
-        "seccomp": 277,
-        "socket": [198],
-        "process": [221, 281],  # execve, execveat (fork is clone there)
-        "clone": 220,
-        "clone3": 435,
-        "sched_setscheduler": 119,
-        "always": [
-            157, 154,
-            274,
-            97, 268,
-            425, 426, 427,
-            40, 39, 41, 51,
-            280, 241, 282,
-            117, 270, 271,
-            217, 218, 219,
-        ],
-    },
-}
-
-
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
-
-
-def _filter_program(arch, sockets, processes):
-    """The BPF program: a list of (code, jt, jf, k) with jumps to labels resolved."""
-    info = _ARCH[arch]
-    denied = list(info["always"])
-    if sockets:
-        denied += info["socket"]
-    if processes:
-        denied += info["process"]
-    # Symbolic program: ("op", k, true_label, false_label) or ("label", name).
-    prog = [
-        ("ld", 4),  # seccomp_data.arch
-        ("jeq", info["audit"], None, "deny"),
-        ("ld", 0),  # seccomp_data.nr
-    ]
-    if arch == "x86_64":
-        prog.append(("jge", _X32_BIT, "deny", None))
-    prog += [("jeq", nr, "deny", None) for nr in denied]
-    # glibc falls back to clone() when clone3() says ENOSYS; clone()'s flags
-    # are a plain argument the filter can read.
-    prog.append(("jeq", info["clone3"], "enosys", None))
-    prog.append(("jeq", info["clone"], "clone", None))
-    prog.append(("jeq", info["sched_setscheduler"], "scheduler", None))
-    prog.append(("ret", _RET_ALLOW))
-    # libzmq's threads reset themselves to SCHED_OTHER and abort if refused:
-    # only the real-time policies are (with or without SCHED_RESET_ON_FORK).
-    prog.append(("label", "scheduler"))
-    prog.append(("ld", 24))  # low half of args[1], the policy
-    prog += [("jeq", policy | reset, "deny", None) for policy in _RT_POLICIES for reset in (0, _SCHED_RESET_ON_FORK)]
-    prog.append(("ret", _RET_ALLOW))
-    prog += [("label", "clone"), ("ld", 16), ("jset", _CLONE_NAMESPACES, "deny", None)]
-    if processes:
-        prog.append(("jset", _CLONE_THREAD, "allow", "deny"))
-    prog += [("label", "allow"), ("ret", _RET_ALLOW)]
-    prog += [("label", "deny"), ("ret", _RET_ERRNO | errno.EPERM)]
-    prog += [("label", "enosys"), ("ret", _RET_ERRNO | errno.ENOSYS)]
-    positions, index = {}, 0
-    for ins in prog:
-        if ins[0] == "label":
-            positions[ins[1]] = index
-        else:
-            index += 1
-    code = {"ld": _LD_ABS_W, "jeq": _JEQ, "jge": _JGE, "jset": _JSET, "ret": _RET}
-    out, index = [], 0
-    for ins in prog:
-        if ins[0] == "label":
-            continue
-        op, k = ins[0], ins[1]
-        jt = jf = 0
-        if op in ("jeq", "jge", "jset"):
-            jt = positions[ins[2]] - index - 1 if ins[2] else 0
-            jf = positions[ins[3]] - index - 1 if ins[3] else 0
-        out.append((code[op], jt, jf, k))
-        index += 1
-    return out
-
-
-def deny_syscalls(sockets=True, processes=False):
-    """Install the seccomp filter on every thread of this process; return True if it is in place.
-
-    ``sockets`` refuses ``socket()`` of every family (a socket already open
-    stays usable: the kernel's own ZeroMQ sockets); ``processes`` refuses
-    fork, exec and every clone that is not a thread. The rest of the list is
-    always refused (see :data:`_ARCH`).
-    """
-    arch = platform.machine()
-    if arch not in _ARCH:
-        return False
-    program = _filter_program(arch, sockets, processes)
-    filters = (_SockFilter * len(program))(*[_SockFilter(*ins) for ins in program])
-    fprog = _SockFprog(len(program), filters)
-    libc = _libc()
-    _no_new_privs(libc)
-    res = libc.syscall(_ARCH[arch]["seccomp"], _SECCOMP_SET_MODE_FILTER, _SECCOMP_FILTER_FLAG_TSYNC, ctypes.byref(fprog))
-    if res != 0:
-        if res < 0 and ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS):
-            return False
-        raise OSError(ctypes.get_errno(), f"seccomp (thread {res} could not be synchronised)")
-    return True
 
 
 # --- the whole confinement ---------------------------------------------------------------

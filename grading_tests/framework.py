@@ -7,8 +7,8 @@ the check helpers of :mod:`grading_tests.checks`. It raises :class:`Fail` at
 the first failed check.
 
 Points reward real work (the rubric of ``docs/instructor.md``). Checks come
-in a fixed order (STYLE.md); a function earns nothing until its values are
-right, and the later stages pay only once they are:
+in the fixed order of the stages below; a function earns nothing until its
+values are right, and the later stages pay only once they are:
 
 ======== ====== =========================================================
 stage    share  what it checks
@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current"]
+__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure"]
 
 STAGES = {"runs": 0.0, "type": 0.0, "shape": 0.0, "values": 0.7, "inputs": 0.1, "property": 0.2}
 _ORDER = list(STAGES)
@@ -75,7 +75,7 @@ class Fail(Exception):
     ``kind`` (a key of :data:`KINDS`) names what the failure shows and sets
     its share of the points. ``credit``, a fraction of the function's points,
     overrides both; a grader uses it for graded results such as a test
-    accuracy (see ``graders/digits.py``).
+    accuracy (see ``graders/mlp.py``).
     """
 
     def __init__(self, stage, message, hint=None, credit=None, kind=None):
@@ -89,6 +89,9 @@ class Fail(Exception):
         self.hint = hint
         self.kind = kind
         self.credit = None if credit is None else min(max(float(credit), 0.0), 1.0)
+        # Set by Grading.call when the student's function gave no value.
+        self.status = None
+        self.error = {}
 
     def earned(self):
         """The share of the function's points this failure leaves."""
@@ -175,6 +178,40 @@ def digest(value):
     return h.hexdigest()
 
 
+def describe_failure(name, outcome, timeout):
+    """The message for a call that gave no value."""
+    status = outcome.status
+    if status == "missing":
+        return (
+            f"{name} : fonction introuvable. Vérifiez son nom exact et que la cellule "
+            "qui la définit s'exécute sans erreur."
+        )
+    if status == "timeout":
+        return f"{name} : pas de réponse en {_fmt(timeout)} s (boucle infinie, ou calcul beaucoup trop lent ?)."
+    if status == "crash":
+        code = (outcome.error or {}).get("returncode")
+        return (
+            f"{name} : le processus de notation s'est arrêté pendant l'appel (code {code}). "
+            "Causes possibles : os._exit, mémoire épuisée, erreur fatale."
+        )
+    if status == "protocol":
+        return f"{name} : la valeur renvoyée n'a pas pu être lue par le correcteur."
+    error = outcome.error or {}
+    kind, message = error.get("type", "Exception"), error.get("message", "")
+    if kind == "NotImplementedError":
+        return f"{name} : pas encore implémentée (NotImplementedError). Remplacez « raise NotImplementedError() » par votre code."
+    if kind == "SystemExit":
+        return f"{name} : a appelé sys.exit() / exit() au lieu de renvoyer un résultat."
+    text = f"{name} : erreur {kind}" + (f" : {message}" if message else "")
+    where = error.get("where")
+    if where and where.get("line"):
+        text += f" ({where['cell']}, ligne {where['line']}"
+        text += f" : {where['code'].strip()})" if where.get("code") else ")"
+    if error.get("during") == "encode":
+        text += " — en lisant la valeur renvoyée."
+    return text + "."
+
+
 _CURRENT: contextvars.ContextVar = contextvars.ContextVar("grading")
 
 
@@ -200,14 +237,18 @@ class Grading:
         self.first = None
 
     def call(self, *args, timeout=None, return_args=False, stage="runs", **kwargs):
-        """Call the student's function; raise Fail for anything but a returned value."""
-        from .checks import describe_failure  # local: checks imports this module
+        """Call the student's function; raise Fail for anything but a returned value.
 
+        The Fail carries the outcome's ``status`` and structured ``error``
+        (exception type and text) for hints to match on.
+        """
         outcome = self.sandbox.call(
             self.spec.target, *args, timeout=timeout or self.spec.timeout, return_args=return_args, **kwargs
         )
         if not outcome.ok:
-            raise Fail(stage, describe_failure(self.name, outcome, timeout or self.spec.timeout))
+            fail = Fail(stage, describe_failure(self.name, outcome, timeout or self.spec.timeout))
+            fail.status, fail.error = outcome.status, dict(outcome.error or {})
+            raise fail
         if self.first is None:
             self.first = (digest((args, kwargs)), digest(outcome.value))
         return outcome

@@ -11,6 +11,7 @@ from pathlib import Path
 import reference_impl
 
 MODULES = [
+    "parts",
     "activations",
     "losses",
     "initialization",

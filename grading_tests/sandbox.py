@@ -3,7 +3,8 @@
 The grading process never imports or executes student code. It starts
 ``_worker.py`` with its own Python, under resource limits, sends it the
 student's cells, and then asks it to call one function at a time. What comes
-back is decoded here from plain JSON and ``.npy`` bytes (never pickle) into
+back is decoded here (``wire.py``, the format both sides share) from plain
+JSON and ``.npy`` bytes (never pickle) into
 objects of types this module builds itself: ``ndarray`` (exactly, never a
 subclass) of a real numeric dtype, Python or numpy scalars, tuples, lists and
 dicts. A call that hangs or kills the worker costs that call only: the worker
@@ -14,13 +15,10 @@ from __future__ import annotations
 
 import ast
 import functools
-import io
 import json
 import os
-import secrets
 import select
 import shutil
-import struct
 import subprocess
 import sys
 import sysconfig
@@ -31,47 +29,24 @@ from pathlib import Path
 
 import numpy as np
 
-from . import confine
+from . import confine, wire
+from .wire import ProtocolError, TestFunction, Unsupported
 
 __all__ = ["Sandbox", "Outcome", "Unsupported", "TestFunction", "FORBIDDEN_MODULES"]
 
 WORKER = Path(__file__).with_name("_worker.py")
 COURSE_PACKAGES = [Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "reference_impl"]
 
-# Ready-made networks would turn the final task into one import, and the
-# course's own packages would hand over the answers.
-FORBIDDEN_MODULES = [
-    "reference_impl",
-    "grading_tests",
-    "sklearn.neural_network",
-    "torch",
-    "tensorflow",
-    "keras",
-    "jax",
-    "flax",
-]
+# Packages whose files the worker may not read at all, by any route (import,
+# import by path, exec of their source, unpickling): ready-made neural
+# networks, which would turn the final task into a call, and the course's own
+# packages, which would hand over the answers.
+READY_MADE_NETWORKS = ["sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "flax"]
+FORBIDDEN_MODULES = ["reference_impl", "grading_tests", *READY_MADE_NETWORKS]
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 # Statements that hang or kill the worker while loading are skipped one at a
 # time; past this many the submission is given up.
 MAX_SKIPPED = 10
-MAX_DEPTH = 6
-ARRAY_KINDS = "biuf"
-
-
-@dataclass(frozen=True)
-class Unsupported:
-    """A returned value that can't be graded (a string, an object array, a subclass…)."""
-
-    description: str
-
-
-@dataclass
-class TestFunction:
-    """A scalar function built inside the worker (see ``_worker._scalar_function``)."""
-
-    name: str
-    params: dict
 
 
 @dataclass
@@ -104,89 +79,6 @@ class WorkerTimeout(Exception):
     pass
 
 
-class ProtocolError(Exception):
-    pass
-
-
-def _encode(value, blobs):
-    """Grader-side encoding of call arguments (trusted values only)."""
-    if value is None:
-        return {"none": True}
-    if isinstance(value, bool):
-        return {"scalar": "bool", "value": bool(value)}
-    if isinstance(value, TestFunction):
-        return {"function": value.name, "params": _encode(value.params, blobs)}
-    if isinstance(value, (int, float)) and not isinstance(value, np.generic):
-        blobs.append(_npy(np.asarray(value, dtype=np.int64 if isinstance(value, int) else float)))
-        return {"scalar": "int" if isinstance(value, int) else "float", "blob": len(blobs) - 1}
-    if isinstance(value, np.generic):
-        blobs.append(_npy(np.asarray(value)))
-        return {"scalar": "numpy", "blob": len(blobs) - 1}
-    if isinstance(value, np.ndarray):
-        blobs.append(_npy(value))
-        return {"array": True, "blob": len(blobs) - 1}
-    if isinstance(value, tuple):
-        return {"tuple": [_encode(v, blobs) for v in value]}
-    if isinstance(value, list):
-        return {"list": [_encode(v, blobs) for v in value]}
-    if isinstance(value, dict):
-        return {"dict": [[str(k), _encode(v, blobs)] for k, v in value.items()]}
-    raise TypeError(f"cannot send {type(value).__name__} to the worker")
-
-
-def _npy(arr):
-    buffer = io.BytesIO()
-    np.save(buffer, arr, allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _load_array(blob):
-    arr = np.load(io.BytesIO(blob), allow_pickle=False)
-    if type(arr) is not np.ndarray or arr.dtype.kind not in ARRAY_KINDS or arr.dtype.fields is not None:
-        raise ProtocolError(f"bad array dtype {arr.dtype}")
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-    return arr
-
-
-def decode(tree, blobs, depth=0):
-    """Rebuild a worker's value from its description; refuse anything else."""
-    if depth > MAX_DEPTH or not isinstance(tree, dict) or len(tree) == 0:
-        raise ProtocolError("malformed value")
-    try:
-        if "none" in tree:
-            return None
-        if "unsupported" in tree:
-            return Unsupported(str(tree["unsupported"])[:200])
-        if "array" in tree:
-            return _load_array(blobs[tree["blob"]])
-        if "scalar" in tree:
-            kind = tree["scalar"]
-            if kind == "bool":
-                if not isinstance(tree["value"], bool):
-                    raise ProtocolError("bad bool")
-                return tree["value"]
-            arr = _load_array(blobs[tree["blob"]])
-            if arr.shape != ():
-                raise ProtocolError("scalar with a shape")
-            if kind == "float":
-                return float(arr)
-            if kind == "int":
-                return int(arr)
-            if kind == "numpy":
-                return arr[()]
-            raise ProtocolError(f"bad scalar kind {kind!r}")
-        if "tuple" in tree:
-            return tuple(decode(v, blobs, depth + 1) for v in tree["tuple"])
-        if "list" in tree:
-            return [decode(v, blobs, depth + 1) for v in tree["list"]]
-        if "dict" in tree:
-            return {str(k): decode(v, blobs, depth + 1) for k, v in tree["dict"]}
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
-        raise ProtocolError(str(exc)) from exc
-    raise ProtocolError("unknown value")
-
-
 def _python_paths():
     """Import path of the worker: the standard library and site-packages only."""
     paths = []
@@ -198,12 +90,6 @@ def _python_paths():
     if dynload.is_dir():
         paths.insert(2, str(dynload))
     return paths
-
-
-# Packages whose files the worker may not read at all, by any route (import,
-# import by path, exec of their source, unpickling): the course's own, and
-# ready-made neural networks, which would turn the final task into a call.
-READY_MADE_NETWORKS = ["sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "flax"]
 
 
 # Both are worked out once per process: the installed packages do not change
@@ -361,63 +247,38 @@ class Sandbox:
     def _send(self, header, blobs=()):
         # Every reply must echo this request's nonce; frames that a student's
         # code writes to the protocol pipe on its own are dropped unread.
-        self._nonce = secrets.token_hex(16)
-        header = dict(header, blobs=len(blobs), nonce=self._nonce)
-        data = json.dumps(header).encode()
-        payload = [struct.pack(">Q", len(data)), data]
-        for blob in blobs:
-            payload += [struct.pack(">Q", len(blob)), blob]
+        self._nonce = wire.new_nonce()
         try:
-            view = memoryview(b"".join(payload))
-            while view:
-                view = view[os.write(self._to_worker, view) :]
+            wire.write(self._to_worker, dict(header, nonce=self._nonce), blobs)
         except (BrokenPipeError, OSError) as exc:
             raise WorkerDied() from exc
 
-    def _read_exact(self, n, deadline, budget):
-        chunks = []
-        while n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise WorkerTimeout()
-            ready, _, _ = select.select([self._from_worker], [], [], remaining)
-            if not ready:
-                raise WorkerTimeout()
-            chunk = os.read(self._from_worker, min(n, 1 << 20))
-            if not chunk:
-                raise WorkerDied()
-            budget[0] += len(chunk)
-            if budget[0] > MAX_MESSAGE_BYTES:
-                raise ProtocolError("message too large")
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
-
     def _receive(self, timeout):
-        """The next frame that answers the last request (see ``_send``)."""
+        """The next frame that answers the last request (see ``_send``).
+
+        All the frames read to find it hold at most ``wire.MAX_MESSAGE_BYTES``.
+        """
         deadline = time.monotonic() + timeout
         budget = [0]
+
+        def wait():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._from_worker], [], [], remaining)[0]:
+                raise WorkerTimeout()
+
+        def read_exact(n):
+            budget[0] += n
+            if budget[0] > wire.MAX_MESSAGE_BYTES:
+                raise ProtocolError("message too large")
+            try:
+                return wire.read_exact(self._from_worker, n, wait)
+            except EOFError as exc:
+                raise WorkerDied() from exc
+
         while True:
-            header, blobs = self._receive_frame(deadline, budget)
+            header, blobs = wire.read(read_exact)
             if isinstance(header, dict) and header.get("nonce") == self._nonce:
                 return header, blobs
-
-    def _receive_frame(self, deadline, budget):
-        (size,) = struct.unpack(">Q", self._read_exact(8, deadline, budget))
-        if size > MAX_MESSAGE_BYTES:
-            raise ProtocolError("header too large")
-        try:
-            header = json.loads(self._read_exact(size, deadline, budget))
-            count = int(header.get("blobs", 0))
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise ProtocolError("bad header") from exc
-        blobs = []
-        for _ in range(count):
-            (size,) = struct.unpack(">Q", self._read_exact(8, deadline, budget))
-            if size > MAX_MESSAGE_BYTES:
-                raise ProtocolError("blob too large")
-            blobs.append(self._read_exact(size, deadline, budget))
-        return header, blobs
 
     # -- calls --------------------------------------------------------------------
 
@@ -470,8 +331,8 @@ class Sandbox:
         if "cell" in error:
             error = {
                 "cell": self.label(error["cell"]),
-                "type": str(error.get("type", ""))[:80],
-                "message": str(error.get("message", ""))[:500],
+                "type": wire.clip(error.get("type", ""), "type"),
+                "message": wire.clip(error.get("message", ""), "message"),
                 "line": error["line"] if isinstance(error.get("line"), int) else None,
             }
         if isinstance(error.get("where"), dict):
@@ -483,7 +344,8 @@ class Sandbox:
             self.start()
         blobs = []
         if args is not None:
-            header = dict(header, args=_encode(tuple(args), blobs), kwargs=_encode(dict(kwargs), blobs))
+            args, kwargs = (wire.encode(v, blobs, np, trusted=True) for v in (tuple(args), dict(kwargs)))
+            header = dict(header, args=args, kwargs=kwargs)
         try:
             self._send(header, blobs)
             response, out_blobs = self._receive(timeout)
@@ -503,10 +365,10 @@ class Sandbox:
                 return Outcome("error", error=self._label_error(_clean_error(error)))
             if response.get("status") != "ok":
                 raise ProtocolError("bad status")
-            outcome = Outcome("ok", value=decode(response["value"], out_blobs))
+            outcome = Outcome("ok", value=wire.decode(response["value"], out_blobs, np))
             if "args_after" in response:
-                outcome.args_after = decode(response["args_after"], out_blobs)
-                outcome.kwargs_after = decode(response["kwargs_after"], out_blobs)
+                outcome.args_after = wire.decode(response["args_after"], out_blobs, np)
+                outcome.kwargs_after = wire.decode(response["kwargs_after"], out_blobs, np)
             outcome.calls = [int(c) for c in response.get("calls", [])]
             outcome.elapsed = float(response.get("elapsed", 0.0))
             return outcome
@@ -518,13 +380,13 @@ class Sandbox:
 def _clean_error(error):
     """Keep only short strings and numbers from a worker's error report."""
     where = error.get("where") if isinstance(error.get("where"), dict) else None
-    clean = {"type": str(error.get("type", "Exception"))[:80], "message": str(error.get("message", ""))[:500]}
+    clean = {"type": wire.clip(error.get("type", "Exception"), "type"), "message": wire.clip(error.get("message", ""), "message")}
     if where:
         clean["where"] = {
-            "cell": str(where.get("cell", ""))[:20],
+            "cell": wire.clip(where.get("cell", ""), "cell"),
             "line": int(where["line"]) if isinstance(where.get("line"), int) else None,
-            "code": str(where.get("code") or "")[:200],
+            "code": wire.clip(where.get("code") or "", "code"),
         }
     if "during" in error:
-        clean["during"] = str(error["during"])[:20]
+        clean["during"] = wire.clip(error["during"], "during")
     return clean

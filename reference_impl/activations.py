@@ -3,9 +3,12 @@
 ``ACTIVATIONS`` and ``DERIVATIVES`` map a name to its function, so model code
 looks an activation up instead of branching on strings.
 
-The graded functions take an ndarray of any shape and real dtype, or a number
-(notebook 06_2 calls ``sigmoid_derivative(0.0)``), and return float64 values
-of the same shape; integer input is cast first, so nothing is truncated.
+Every function but ``softmax`` is elementwise, with one contract, said here
+once rather than in each docstring: it takes ``z``, an ndarray of any shape
+and real dtype (integers included: they are cast first, so nothing is
+truncated) or a number (notebook 06_2 calls ``sigmoid_derivative(0.0)``),
+the pre-activations; it returns float64 values of the same shape (a number
+for a number). ``alpha``, where there is one, is a float.
 """
 
 import numpy as np
@@ -30,18 +33,8 @@ __all__ = [
 
 
 def sigmoid(z):
-    """Logistic sigmoid σ(z) = 1 / (1 + e^{-z}) (eq. 3), elementwise.
+    """Logistic sigmoid σ(z) = 1 / (1 + e^{-z}) (éq. 3), values in [0, 1].
 
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64, values in [0, 1].
-
-    Notes
-    -----
     Computed as exp(-log(1 + e^{-z})) with ``np.logaddexp``, which never
     overflows: σ(-800) is 0.0 and σ(800) is 1.0, without a warning.
     """
@@ -50,85 +43,36 @@ def sigmoid(z):
 
 
 def tanh(z):
-    """Hyperbolic tangent (eq. 4), elementwise, values in [-1, 1].
-
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64.
-    """
+    """Hyperbolic tangent (éq. 4), values in [-1, 1]."""
     return np.tanh(np.asarray(z, dtype=float))
 
 
 def relu(z):
-    """ReLU(z) = max(0, z) (eq. 5), elementwise.
-
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64.
-    """
+    """ReLU(z) = max(0, z) (éq. 5)."""
     return np.maximum(0.0, np.asarray(z, dtype=float))
 
 
 def leaky_relu(z, alpha=0.01):
-    """Leaky ReLU: z if z > 0, else αz (eq. 6), elementwise.
-
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-    alpha : float
-        Slope for z <= 0.
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64.
-    """
+    """Leaky ReLU: z if z > 0, else αz (éq. 6); ``alpha`` is the slope for z <= 0."""
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, alpha * z)
 
 
 def elu(z, alpha=1.0):
-    """ELU: z if z > 0, else α(e^z - 1) (eq. 7), elementwise.
-
-    Parameters
-    ----------
-    z : array_like of any shape
-    alpha : float
-        Saturation value -α for z → -∞.
-
-    Returns
-    -------
-    ndarray of the same shape, float64.
-    """
+    """ELU: z if z > 0, else α(e^z - 1) (éq. 7); -α is the limit for z → -∞."""
     z = np.asarray(z, dtype=float)
     # expm1 on min(z, 0) so the unused branch never overflows for large z.
     return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
 
 
 def swish(z):
-    """Swish / SiLU: z·σ(z) (eq. 8), elementwise.
-
-    Parameters
-    ----------
-    z : array_like of any shape
-
-    Returns
-    -------
-    ndarray of the same shape, float64.
-    """
+    """Swish / SiLU: z·σ(z) (éq. 8)."""
     z = np.asarray(z, dtype=float)
     return z * sigmoid(z)
 
 
 def softmax(Z):
-    """Softmax over the last axis (eq. 9).
+    """Softmax over the last axis (éq. 9).
 
     Parameters
     ----------
@@ -155,101 +99,39 @@ def softmax(Z):
 
 
 def sigmoid_derivative(z):
-    """σ'(z) = σ(z)(1 - σ(z)) (§3.1, §7.5), elementwise.
-
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-        Pre-activations (not σ(z)).
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64, values in [0, 1/4].
-    """
+    """σ'(z) = σ(z)(1 - σ(z)) (§3.1, §7.5), values in [0, 1/4]; z, not σ(z)."""
     s = sigmoid(z)
     return s * (1.0 - s)
 
 
 def tanh_derivative(z):
-    """tanh'(z) = 1 - tanh²(z) (§3.2, §7.5), elementwise.
-
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64, values in [0, 1].
-    """
+    """tanh'(z) = 1 - tanh²(z) (§3.2, §7.5), values in [0, 1]."""
     return 1.0 - np.tanh(np.asarray(z, dtype=float)) ** 2
 
 
 def relu_derivative(z):
-    """ReLU'(z) = 1 where z > 0, else 0 (§3.3, §7.5), elementwise.
+    """ReLU'(z) = 1 where z > 0, else 0 (§3.3, §7.5).
 
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64 of 0.0 and
-    1.0: numbers, not booleans (``-d`` or ``d - d`` fail on a bool array).
-
-    Notes
-    -----
-    ReLU is not differentiable at 0; like the chapter (𝕀[z > 0]) we take 0
-    there.
+    Float64 0.0 and 1.0: numbers, not booleans (``-d`` or ``d - d`` fail on
+    a bool array). ReLU is not differentiable at 0; like the chapter
+    (𝕀[z > 0]) we take 0 there.
     """
     return (np.asarray(z) > 0).astype(float)
 
 
 def leaky_relu_derivative(z, alpha=0.01):
-    """Leaky ReLU'(z) = 1 if z > 0, else α (§7.5), elementwise.
-
-    Parameters
-    ----------
-    z : ndarray of any shape and real dtype (integers included), or a number
-        Pre-activations.
-    alpha : float
-        Slope for z <= 0.
-
-    Returns
-    -------
-    ndarray of the same shape (a number for a number z), float64.
-    """
+    """Leaky ReLU'(z) = 1 if z > 0, else α (§7.5)."""
     return np.where(np.asarray(z) > 0, 1.0, float(alpha))
 
 
 def elu_derivative(z, alpha=1.0):
-    """ELU'(z) = 1 if z > 0, else αe^z, elementwise.
-
-    Parameters
-    ----------
-    z : array_like of any shape
-    alpha : float
-
-    Returns
-    -------
-    ndarray of the same shape, float64.
-    """
+    """ELU'(z) = 1 if z > 0, else αe^z."""
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
 
 
 def swish_derivative(z):
-    """Swish'(z) = σ(z) + zσ(z)(1 - σ(z)), elementwise.
-
-    Parameters
-    ----------
-    z : array_like of any shape
-
-    Returns
-    -------
-    ndarray of the same shape, float64.
-    """
+    """Swish'(z) = σ(z) + zσ(z)(1 - σ(z))."""
     z = np.asarray(z, dtype=float)
     s = sigmoid(z)
     return s + z * s * (1.0 - s)

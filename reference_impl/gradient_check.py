@@ -6,7 +6,7 @@ __all__ = ["numerical_gradient", "gradient_check"]
 
 
 def numerical_gradient(f, theta, epsilon=1e-7):
-    """Central-difference gradient of a scalar function (eq. 57).
+    """Central-difference gradient of a scalar function (éq. 57).
 
     Parameters
     ----------

@@ -6,7 +6,7 @@ __all__ = ["initialize_parameters", "initialize_parameters_xavier", "INITIALIZER
 
 
 def initialize_parameters(layer_dims, seed=None):
-    """He normal initialisation of an MLP (eq. 50, Listing 4).
+    """He normal initialisation of an MLP (éq. 50, Listing 4).
 
     Parameters
     ----------
@@ -14,7 +14,8 @@ def initialize_parameters(layer_dims, seed=None):
         ``[d0, d1, ..., dL]``: input size, hidden sizes, output size. A list
         or a tuple of Python or numpy integers; not modified.
     seed : int, np.random.Generator or None
-        Source of randomness; the same seed gives the same parameters.
+        Seed of the draws (see the package docstring): the same int gives
+        the same parameters; a Generator is drawn from and advanced.
 
     Returns
     -------
@@ -27,7 +28,7 @@ def initialize_parameters(layer_dims, seed=None):
     -----
     The variance uses the fan-in d_{l-1}: it keeps the variance of the
     pre-activations constant through ReLU layers (He et al., 2015). The law
-    is the full normal law of eq. 50, not a truncated normal (Keras's
+    is the full normal law of éq. 50, not a truncated normal (Keras's
     ``he_normal``) nor a uniform law of the same variance.
     """
     rng = np.random.default_rng(seed)
@@ -40,27 +41,17 @@ def initialize_parameters(layer_dims, seed=None):
 
 
 def initialize_parameters_xavier(layer_dims, seed=None):
-    """Xavier / Glorot normal initialisation of an MLP (eq. 49).
+    """Xavier / Glorot normal initialisation of an MLP (éq. 49).
 
-    Parameters
-    ----------
-    layer_dims : sequence of int
-        ``[d0, d1, ..., dL]``: input size, hidden sizes, output size.
-    seed : int, np.random.Generator or None
-        Source of randomness; the same seed gives the same parameters.
-
-    Returns
-    -------
-    parameters : dict
-        ``W{l}`` : ndarray of shape (d_l, d_{l-1}), entries drawn from
-        N(0, 2 / (d_{l-1} + d_l)); ``b{l}`` : zeros of shape (1, d_l).
+    The arguments and the result are those of :func:`initialize_parameters`,
+    but the entries of ``W{l}`` are drawn from N(0, 2 / (d_{l-1} + d_l)).
 
     Notes
     -----
     The variance averages fan-in and fan-out, a compromise between keeping
     the variance of the activations (forward) and of the gradients
     (backward) constant through sigmoid or tanh layers (Glorot & Bengio,
-    2010). This is the normal form of eq. 49; for ReLU and tanh networks
+    2010). This is the normal form of éq. 49; for ReLU and tanh networks
     scikit-learn's MLP draws from U(±sqrt(6 / (d_{l-1} + d_l))) instead,
     a uniform law with the same variance.
     """

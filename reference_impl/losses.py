@@ -1,7 +1,8 @@
 """Loss functions (chapter 06, §6).
 
 ``LOSS_FUNCTIONS`` maps a name to its function, so model code looks a loss up
-instead of branching on strings.
+instead of branching on strings. Each loss returns a float: the loss averaged
+over the m examples, the rows of ``y_pred`` and ``y_true``.
 """
 
 import numpy as np
@@ -14,7 +15,7 @@ EPS_LOG = 1e-12
 
 
 def mse(y_pred, y_true):
-    """Mean squared error L = (1/m) Σ_i (ŷ_i - y_i)² (eq. 25).
+    """Mean squared error L = (1/m) Σ_i (ŷ_i - y_i)² (éq. 25).
 
     Parameters
     ----------
@@ -23,15 +24,10 @@ def mse(y_pred, y_true):
     y_true : array_like of the same shape
         Targets.
 
-    Returns
-    -------
-    float
-        The loss, averaged over the m examples.
-
     Notes
     -----
     With k outputs the squared errors are summed over the outputs and
-    averaged over the examples only (the 1/m of eq. 25). Other texts divide
+    averaged over the examples only (the 1/m of éq. 25). Other texts divide
     by m·k (``np.mean``) or by 2m (scikit-learn's ``squared_loss``); those
     only rescale the loss and its gradient.
     """
@@ -42,7 +38,7 @@ def mse(y_pred, y_true):
 
 
 def binary_cross_entropy(y_pred, y_true, eps=EPS_LOG):
-    """Binary cross-entropy (eq. 26).
+    """Binary cross-entropy (éq. 26).
 
     L = -(1/m) Σ_i [y_i log ŷ_i + (1 - y_i) log(1 - ŷ_i)]
 
@@ -54,11 +50,6 @@ def binary_cross_entropy(y_pred, y_true, eps=EPS_LOG):
         Labels, 0 or 1.
     eps : float
         ``y_pred`` is clipped to [eps, 1 - eps] before the logs.
-
-    Returns
-    -------
-    float
-        The loss, averaged over the m examples.
 
     Notes
     -----
@@ -73,7 +64,7 @@ def binary_cross_entropy(y_pred, y_true, eps=EPS_LOG):
 
 
 def categorical_cross_entropy(y_pred, y_true, eps=EPS_LOG):
-    """Categorical cross-entropy L = -(1/m) Σ_i Σ_k y_ik log ŷ_ik (eq. 27).
+    """Categorical cross-entropy L = -(1/m) Σ_i Σ_k y_ik log ŷ_ik (éq. 27).
 
     Parameters
     ----------
@@ -84,15 +75,10 @@ def categorical_cross_entropy(y_pred, y_true, eps=EPS_LOG):
     eps : float
         ``y_pred`` is clipped to [eps, 1] before the log.
 
-    Returns
-    -------
-    float
-        The loss, averaged over the m examples.
-
     Notes
     -----
     With one-hot labels only the term of the correct class c_i survives, so
-    this equals -(1/m) Σ_i log ŷ_{i,c_i} (eq. 28). As in
+    this equals -(1/m) Σ_i log ŷ_{i,c_i} (éq. 28). As in
     :func:`binary_cross_entropy`, the probabilities are clipped rather than
     shifted by ε.
     """

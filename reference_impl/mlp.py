@@ -2,23 +2,27 @@
 §10 and Algorithm 4).
 
 Hidden layers use ReLU, the output layer softmax, the loss is the categorical
-cross-entropy (eq. 27). Dropout (§9.2), L2 (§9.1), the optimisers of §8.1 and
+cross-entropy (éq. 27). Dropout (§9.2), L2 (§9.1), the optimisers of §8.1 and
 early stopping (§9.4) are options.
+
+The class writes no equation of its own: it trains with
+:func:`forward_pass` and :func:`backward_pass` themselves (with dropout, the
+same code with ``relu`` and ``relu_derivative`` swapped, see
+:meth:`MLP._passes`), adds the L2 gradient with :func:`l2_gradient`, and
+steps with the in-place optimisers of :data:`OPTIMIZERS`.
 """
 
 import numpy as np
 
-from .activations import ACTIVATIONS, DERIVATIVES
+from .activations import relu, relu_derivative
 from .initialization import initialize_parameters
 from .losses import categorical_cross_entropy
 from .optimizers import OPTIMIZERS, adam_update
+from .parts import with_parts
 from .propagation import backward_pass, forward_pass
 from .regularization import EarlyStopping, dropout_backward, dropout_forward, l2_gradient
 
 __all__ = ["MLP", "train_digits_model"]
-
-# The activations forward_pass uses (Listing 2).
-HIDDEN_ACTIVATION, OUTPUT_ACTIVATION = "relu", "softmax"
 
 
 class MLP:
@@ -36,7 +40,7 @@ class MLP:
     keep_prob : float in (0, 1]
         Dropout keep probability on every hidden layer; 1.0 turns dropout off.
     lambd : float
-        L2 strength λ (eqs. 51-52); the same as scikit-learn's ``alpha``.
+        L2 strength λ (éq. 51-52); the same as scikit-learn's ``alpha``.
     batch_size : int
         Mini-batch size B; the last batch of an epoch may be smaller.
     n_epochs : int
@@ -47,7 +51,7 @@ class MLP:
         trains for ``n_epochs`` epochs.
     seed : int or None
         Seeds one ``np.random.Generator`` used for the initialisation (He,
-        eq. 50), the shuffling and the dropout masks; the same seed gives
+        éq. 50), the shuffling and the dropout masks; the same seed gives
         the same model.
 
     Attributes
@@ -56,7 +60,7 @@ class MLP:
         ``W{l}`` of shape (d_l, d_{l-1}), ``b{l}`` of shape (1, d_l); the
         layout :func:`~reference_impl.propagation.forward_pass` takes.
     history_ : dict of lists, one entry per epoch
-        ``loss`` and ``accuracy``: mean cross-entropy (eq. 27, without the
+        ``loss`` and ``accuracy``: mean cross-entropy (éq. 27, without the
         L2 term) and accuracy over the epoch's mini-batches, each measured
         before its update and with dropout on. With validation data also
         ``val_loss`` and ``val_accuracy``, measured on the whole validation
@@ -157,9 +161,6 @@ class MLP:
 
     def _initialize(self):
         self._rng = np.random.default_rng(self.seed)
-        self._hidden = ACTIVATIONS[HIDDEN_ACTIVATION]
-        self._hidden_derivative = DERIVATIVES[HIDDEN_ACTIVATION]
-        self._output = ACTIVATIONS[OUTPUT_ACTIVATION]
         parameters = initialize_parameters(self.layer_dims, seed=self._rng)
         # The optimiser owns the parameters and updates them in place.
         self._optimizer = OPTIMIZERS[self.optimizer](parameters, self.learning_rate)
@@ -187,14 +188,15 @@ class MLP:
         order = self._rng.permutation(m_total)
         X, Y, labels = X[order], Y[order], labels[order]  # shuffle once; batches are views
         loss_sum = correct = 0.0
+        forward, backward = self._passes()
         for start in range(0, m_total, self.batch_size):
             end = start + self.batch_size
             X_batch, Y_batch = X[start:end], Y[start:end]
             m = X_batch.shape[0]
-            A, cache, masks = self._forward(X_batch)
+            A, cache = forward(X_batch, self.parameters_)
             loss_sum += m * categorical_cross_entropy(A, Y_batch)
             correct += np.count_nonzero(A.argmax(axis=1) == labels[start:end])
-            grads = self._backward(Y_batch, cache, masks)
+            grads = backward(Y_batch, cache, self.parameters_)
             if self.lambd:
                 grads = l2_gradient(grads, self.parameters_, self.lambd, m)  # éq. 52
             self._optimizer.step(grads)
@@ -203,80 +205,45 @@ class MLP:
         self.n_epochs_ += 1
 
     # ----------------------------------------------- forward and backward
-    def _forward(self, X):
-        """forward_pass (Algorithm 2) with inverted dropout after each hidden
-        activation. Returns A[L], the cache of forward_pass (A{l} after
-        dropout) and the dropout masks by layer."""
-        parameters, L = self.parameters_, len(self.layer_dims) - 1
-        A, cache, masks = X, {"A0": X}, {}
-        for l in range(1, L + 1):
-            Z = A @ parameters[f"W{l}"].T + parameters[f"b{l}"]  # éq. 23
-            if l < L:
-                A = self._hidden(Z)  # éq. 24
-                if self.keep_prob < 1.0:
-                    A, masks[l] = dropout_forward(A, self.keep_prob, rng=self._rng)
-            else:
-                A = self._output(Z)  # δ[L] = ŷ - y below assumes softmax + CE
-            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
-        return A, cache, masks
+    def _passes(self):
+        """:func:`forward_pass` and :func:`backward_pass` for one epoch.
 
-    def _backward(self, Y, cache, masks):
-        """backward_pass (Algorithm 3) with the dropout masks applied to the
-        gradient of each hidden activation."""
-        parameters, L, m = self.parameters_, len(self.layer_dims) - 1, Y.shape[0]
-        grads = {}
-        # δ[L] = ŷ - y (éq. 32), divided by m here once, on the smallest
-        # array, instead of on every dW and db: dZ holds δ[l] / m below.
-        dZ = (cache[f"A{L}"] - Y) / m
-        for l in range(L, 0, -1):
-            grads[f"dW{l}"] = dZ.T @ cache[f"A{l - 1}"]  # éq. 38
-            grads[f"db{l}"] = dZ.sum(axis=0, keepdims=True)  # éq. 39
-            if l > 1:
-                dA = dZ @ parameters[f"W{l}"]
-                if l - 1 in masks:
-                    dA = dropout_backward(dA, masks[l - 1], self.keep_prob)
-                dZ = dA * self._hidden_derivative(cache[f"Z{l - 1}"])  # éq. 35
-        return grads
+        Without dropout, the library's own functions. With dropout, the same
+        functions run with two parts swapped (:func:`with_parts`): ``relu``
+        by ReLU then inverted dropout (§9.2), so the cache holds A[l] after
+        dropout, and ``relu_derivative`` by ReLU' ⊙ mask / keep_prob, the
+        gradient through both. The forward pass stacks the masks from layer
+        1 up; the backward pass, which goes from layer L-1 down, pops them.
+        """
+        if self.keep_prob >= 1.0:
+            return forward_pass, backward_pass
+        masks = []
+
+        def relu_then_dropout(Z):
+            A, mask = dropout_forward(relu(Z), self.keep_prob, rng=self._rng)
+            masks.append(mask)
+            return A
+
+        def relu_derivative_through_dropout(Z):
+            return dropout_backward(relu_derivative(Z), masks.pop(), self.keep_prob)
+
+        return (
+            with_parts(forward_pass, relu=relu_then_dropout),
+            with_parts(backward_pass, relu_derivative=relu_derivative_through_dropout),
+        )
 
     # ----------------------------------------------------------- predict
     def predict_proba(self, X):
-        """Class probabilities, by :func:`forward_pass` (no dropout).
-
-        Parameters
-        ----------
-        X : array_like of shape (m, d0)
-
-        Returns
-        -------
-        ndarray of shape (m, K); rows sum to 1.
-        """
+        """Class probabilities of X (m, d0) by :func:`forward_pass`, without
+        dropout: shape (m, K), rows sum to 1."""
         return forward_pass(X, self.parameters_)[0]
 
     def predict(self, X):
-        """Most probable class of each example.
-
-        Parameters
-        ----------
-        X : array_like of shape (m, d0)
-
-        Returns
-        -------
-        ndarray of int, shape (m,)
-        """
+        """Most probable class of each row of X (m, d0): ints, shape (m,)."""
         return np.argmax(self.predict_proba(X), axis=1)
 
     def score(self, X, y):
-        """Accuracy on (X, y).
-
-        Parameters
-        ----------
-        X : array_like of shape (m, d0)
-        y : array_like of int, shape (m,)
-
-        Returns
-        -------
-        float in [0, 1]
-        """
+        """Accuracy on X (m, d0) and its int labels y (m,): a float in [0, 1]."""
         return float(np.mean(self.predict(X) == np.asarray(y)))
 
 

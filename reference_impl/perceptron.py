@@ -32,7 +32,7 @@ def perceptron_update(w, b, x_i, y_i, learning_rate):
 
     Notes
     -----
-    The prediction is ``1 if w·x + b > 0 else 0`` (eq. 1): a point exactly on
+    The prediction is ``1 if w·x + b > 0 else 0`` (éq. 1): a point exactly on
     the hyperplane is predicted 0. The weights only move on a mistake.
     """
     y_hat = 1 if np.dot(w, x_i) + b > 0 else 0
@@ -108,28 +108,11 @@ class Perceptron:
         return self
 
     def decision_function(self, X):
-        """Signed score w·x + b of each example (the left side of eq. 2).
-
-        Parameters
-        ----------
-        X : array_like of shape (n, d)
-
-        Returns
-        -------
-        ndarray of shape (n,), float64
-            Positive on the side of the hyperplane predicted as class 1.
-        """
+        """Signed score w·x + b of each row of X (n, d), the left side of
+        éq. 2: float64, shape (n,), positive on the side predicted as class 1."""
         return np.asarray(X, dtype=float) @ self.w + self.b
 
     def predict(self, X):
-        """Predicted labels, 1 if w·x + b > 0 else 0 (eq. 1).
-
-        Parameters
-        ----------
-        X : array_like of shape (n, d)
-
-        Returns
-        -------
-        ndarray of int, shape (n,)
-        """
+        """Predicted labels of the rows of X (n, d), 1 if w·x + b > 0 else 0
+        (éq. 1): ints, shape (n,)."""
         return (self.decision_function(X) > 0).astype(int)

@@ -5,13 +5,13 @@ The hidden layers use ReLU and the output layer softmax, as in Listings 2-3.
 
 import numpy as np
 
-from .activations import relu, softmax
+from .activations import relu, relu_derivative, softmax
 
 __all__ = ["forward_pass", "backward_pass"]
 
 
 def forward_pass(X, parameters):
-    """Forward pass of an L-layer MLP (Algorithm 2, eqs. 22-24).
+    """Forward pass of an L-layer MLP (Algorithm 2, éq. 22-24).
 
     Parameters
     ----------
@@ -56,8 +56,8 @@ def backward_pass(y_true, cache, parameters):
     -------
     grads : dict
         ``dW{l}`` of shape (d_l, d_{l-1}) and ``db{l}`` of shape (1, d_l),
-        float64: gradients of the mean loss over the batch (eq. 27), hence
-        the 1/m of eqs. 38-39.
+        float64: gradients of the mean loss over the batch (éq. 27), hence
+        the 1/m of éq. 38-39.
     """
     m = y_true.shape[0]
     L = len(parameters) // 2
@@ -68,5 +68,5 @@ def backward_pass(y_true, cache, parameters):
         grads[f"db{l}"] = np.sum(dZ, axis=0, keepdims=True) / m  # éq. 39
         if l > 1:
             # δ[l-1] = (δ[l] W[l]) ⊙ ReLU'(Z[l-1])  (éq. 35)
-            dZ = (dZ @ parameters[f"W{l}"]) * (cache[f"Z{l - 1}"] > 0)
+            dZ = (dZ @ parameters[f"W{l}"]) * relu_derivative(cache[f"Z{l - 1}"])
     return grads

@@ -17,7 +17,7 @@ __all__ = [
 
 
 def l2_penalty(parameters, lambd, m):
-    """L2 penalty (λ / 2m) Σ_l ‖W[l]‖²_F, the term added to the loss in eq. 51.
+    """L2 penalty (λ / 2m) Σ_l ‖W[l]‖²_F, the term added to the loss in éq. 51.
 
     Parameters
     ----------
@@ -35,7 +35,7 @@ def l2_penalty(parameters, lambd, m):
 
     Notes
     -----
-    Only the weights ``W{l}`` are penalised, not the biases (eq. 51).
+    Only the weights ``W{l}`` are penalised, not the biases (éq. 51).
     scikit-learn's ``alpha`` is the same λ: its MLP adds
     0.5·alpha·Σ‖W‖² / m to the loss.
     """
@@ -44,7 +44,7 @@ def l2_penalty(parameters, lambd, m):
 
 
 def l2_gradient(grads, parameters, lambd, m):
-    """Add the gradient of the L2 penalty to the weight gradients (eq. 52).
+    """Add the gradient of the L2 penalty to the weight gradients (éq. 52).
 
     Parameters
     ----------
@@ -83,7 +83,8 @@ def dropout_forward(A, keep_prob=0.5, training=True, rng=None):
     training : bool
         At test time dropout does nothing.
     rng : np.random.Generator or None
-        Source of randomness; None draws a fresh generator.
+        The generator the mask is drawn from (see the package docstring);
+        None draws from a fresh, unseeded one.
 
     Returns
     -------
@@ -135,7 +136,7 @@ def dropout_backward(dA, mask, keep_prob):
 
 
 def batchnorm_forward(Z, gamma, beta, eps=1e-5):
-    """Batch normalisation of pre-activations, training mode (eqs. 53-56).
+    """Batch normalisation of pre-activations, training mode (éq. 53-56).
 
     Parameters
     ----------
@@ -146,21 +147,21 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
     beta : ndarray of shape (1, d)
         Learned shift β.
     eps : float
-        ε of eq. 55, keeps the division finite for a constant feature.
+        ε of éq. 55, keeps the division finite for a constant feature.
 
     Returns
     -------
     Z_tilde : ndarray of shape (m, d)
-        γ ẑ + β (eq. 56).
+        γ ẑ + β (éq. 56).
     cache : dict
         What :func:`batchnorm_backward` needs: ``Z_hat`` (m, d), the
-        normalised inputs of eq. 55; ``inv_std`` (1, d), 1 / sqrt(σ_B² + ε);
+        normalised inputs of éq. 55; ``inv_std`` (1, d), 1 / sqrt(σ_B² + ε);
         ``gamma`` (1, d). Also ``mu`` and ``var`` (1, d), the batch
         statistics, e.g. to update running averages for test time.
 
     Notes
     -----
-    σ_B² is the biased variance (divided by m, eq. 54), as in Ioffe &
+    σ_B² is the biased variance (divided by m, éq. 54), as in Ioffe &
     Szegedy (2015). At test time a network uses running averages of μ_B
     and σ_B² instead of batch statistics; that bookkeeping is left to the
     caller.
@@ -195,7 +196,7 @@ def batchnorm_backward(dZ_tilde, cache):
     Notes
     -----
     μ_B and σ_B² depend on every row of Z, so dZ is not just
-    γ·inv_std·dZ̃. Differentiating eqs. 53-55 through the batch
+    γ·inv_std·dZ̃. Differentiating éq. 53-55 through the batch
     statistics gives, with g = γ ⊙ dZ̃ (the gradient with respect to ẑ):
 
         dZ = inv_std · (g - mean_i(g) - ẑ ⊙ mean_i(g ⊙ ẑ))

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading_tests import confine
+from grading_tests import _seccomp, confine
 from grading_tests.sandbox import Sandbox
 from nbgrader_attacks import harness
 
@@ -115,10 +115,10 @@ def test_environment_is_an_allow_list():
 
 
 def test_seccomp_program_denies_by_default_on_a_foreign_architecture():
-    program = confine._filter_program("x86_64", sockets=True, processes=True)
-    assert program[0] == (confine._LD_ABS_W, 0, 0, 4)  # the architecture is checked first
+    program = _seccomp.filter_program("x86_64", sockets=True, processes=True)
+    assert program[0] == (_seccomp._LD_ABS_W, 0, 0, 4)  # the architecture is checked first
     jump = program[1]
-    assert program[2 + jump[2]] == (confine._RET, 0, 0, confine._RET_ERRNO | 1)
+    assert program[2 + jump[2]] == (_seccomp._RET, 0, 0, _seccomp._RET_ERRNO | 1)
 
 
 # --- the grading worker, through Sandbox -------------------------------------------------

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading_tests.demo_class import ASSIGNMENT
+from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import attacks, harness, hostile
 
 SEED = 20250521

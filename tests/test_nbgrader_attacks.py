@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbgrader import utils
 
-from grading_tests.demo_class import ASSIGNMENT
+from grading_tests.course.handins import ASSIGNMENT
 from grading_tests.runner import registry
 from nbgrader_attacks import attacks, harness
 
@@ -223,7 +223,7 @@ def test_stock_nbgrader_would_have_been_fooled(tmp_path):
     )
     harness.gradebook_assignment(root)
     L = attacks.layout(root / "release" / ASSIGNMENT, root / "source" / ASSIGNMENT)
-    from grading_tests import demo_class as dc
+    from grading_tests.course import handins
 
     silenced = nbformat.from_dict(copy.deepcopy(L.release[L.target_nb]))
     setup = next(i for i, c in enumerate(silenced.cells) if "from verifications import" in c.source)
@@ -236,8 +236,8 @@ def test_stock_nbgrader_would_have_been_fooled(tmp_path):
             "        globals()[_nom] = lambda *args, **kwargs: None"
         ),
     )
-    dc.write_submission(root / "submitted" / "vierge" / ASSIGNMENT, {L.target_nb: L.release[L.target_nb]})
-    dc.write_submission(root / "submitted" / "silencieux" / ASSIGNMENT, {L.target_nb: silenced})
+    handins.write_submission(root / "submitted" / "vierge" / ASSIGNMENT, {L.target_nb: L.release[L.target_nb]})
+    handins.write_submission(root / "submitted" / "silencieux" / ASSIGNMENT, {L.target_nb: silenced})
     harness.nbgrader(root, "autograde", ASSIGNMENT, "--force")
     grades = harness.grades(root)
     stem = Path(L.target_nb).stem

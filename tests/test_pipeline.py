@@ -17,7 +17,9 @@ import sys
 import nbformat
 import pytest
 
-from grading_tests.demo_class import ASSIGNMENT, PARTIAL_MUTATIONS, STUDENTS, graded_functions, read
+from grading_tests.course.bank import DEMO_MISTAKES
+from grading_tests.course.demo_class import STUDENTS
+from grading_tests.course.handins import ASSIGNMENT, graded_functions, read
 from grading_tests.framework import KIND_LABELS, KINDS
 from grading_tests.runner import registry
 from nbgrader_attacks import harness
@@ -71,7 +73,7 @@ def _expected(student):
         return 0.0
     if student == "eleve_partiel":
         # Each mistake is a named near-miss of the rubric: it keeps the near-miss share.
-        lost = sum(registry()[name].points * (1 - KINDS["near_miss"]) for name, _, _ in PARTIAL_MUTATIONS)
+        lost = sum(registry()[name].points * (1 - KINDS["near_miss"]) for name, _ in DEMO_MISTAKES)
         return round(total - lost, 4)
     if student == "eleve_hostile":
         return registry()["perceptron_update"].points  # its one honest answer
@@ -146,7 +148,7 @@ def test_feedback_shows_scores_and_french_diagnostics(demo):
     assert f"graine des entrées aléatoires : {SEED}" in partial
     # Each of the partial student's mistakes is named as a near-miss of the rubric.
     holders = {f: n for n, cells in points.items() for f in (c[len("test_"):] for c in cells)}
-    for function, _, _ in PARTIAL_MUTATIONS:
+    for function, _ in DEMO_MISTAKES:
         text = _feedback(root, "eleve_partiel", f"{holders[function]}.ipynb")
         assert f"{function} : {registry()[function].points * KINDS['near_miss']:g}/" in text, function
         assert KIND_LABELS["near_miss"] in text, function
@@ -185,7 +187,7 @@ def test_feedback_hides_hidden_tests_mark_schemes_and_solutions(demo):
 
 def test_committed_demo_submissions_are_up_to_date(tmp_path):
     """submitted/ is what `python -m grading_tests.course submissions` makes of release/ and source/."""
-    from grading_tests.demo_class import build_demo_class
+    from grading_tests.course.demo_class import build_demo_class
 
     root = harness.copy_course(tmp_path)
     build_demo_class(root)

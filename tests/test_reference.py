@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from reference_impl import activations, train_digits_model
-from reference_impl.activations import ACTIVATIONS, DERIVATIVES, sigmoid, softmax
+from reference_impl.activations import ACTIVATIONS, DERIVATIVES, relu, sigmoid, softmax
 from reference_impl.gradient_check import gradient_check, numerical_gradient
 from reference_impl.initialization import INITIALIZERS, initialize_parameters, initialize_parameters_xavier
 from reference_impl.losses import LOSS_FUNCTIONS, binary_cross_entropy, categorical_cross_entropy, mse
@@ -80,34 +80,37 @@ def test_backward_pass_matches_numerical_gradient():
     _assert_gradients(loss, parameters, grads)
 
 
-def test_mlp_forward_backward_equal_library_without_dropout():
-    parameters, X, Y, labels = _random_net()
-    model = MLP([4, 5, 3, 3], seed=0)
-    model.fit(X, labels)  # sets up the private state
-    model.parameters_.update(copy.deepcopy(parameters))
-    A, cache, masks = model._forward(X)
-    A_ref, cache_ref = forward_pass(X, parameters)
-    assert masks == {}
-    np.testing.assert_allclose(A, A_ref, rtol=0, atol=0)
-    grads, grads_ref = model._backward(Y, cache, masks), backward_pass(Y, cache_ref, parameters)
-    for key in grads_ref:
-        np.testing.assert_allclose(grads[key], grads_ref[key], rtol=SAME_MATHS_RTOL, atol=1e-15)
+def test_mlp_trains_with_the_library_passes():
+    # One home per equation: without dropout the MLP runs forward_pass and
+    # backward_pass themselves, with dropout the same code with two parts swapped.
+    assert MLP([4, 5, 3], keep_prob=1.0)._passes() == (forward_pass, backward_pass)
+    forward, backward = MLP([4, 5, 3], keep_prob=0.5)._passes()
+    assert forward.__code__ is forward_pass.__code__ and backward.__code__ is backward_pass.__code__
 
 
-def test_mlp_backward_with_dropout_matches_numerical_gradient():
+def test_mlp_dropout_passes_match_relu_then_dropout_and_numerical_gradient():
     parameters, X, Y, labels = _random_net(layer_dims=(4, 6, 5, 3), m=8)
     model = MLP([4, 6, 5, 3], keep_prob=0.6, seed=0)
     model.fit(X, labels)
     model.parameters_.update(copy.deepcopy(parameters))
 
-    def forward():
+    def passes():
         model._rng = np.random.default_rng(123)  # the same masks at every call
-        return model._forward(X)
+        return model._passes()
 
-    A, cache, masks = forward()
-    assert masks and not all(mask.all() for mask in masks.values())
-    grads = model._backward(Y, cache, masks)
-    _assert_gradients(lambda _t: categorical_cross_entropy(forward()[0], Y), model.parameters_, grads)
+    forward, backward = passes()
+    A, cache = forward(X, model.parameters_)
+    # The forward pass is ReLU then inverted dropout on each hidden layer.
+    rng, A_l = np.random.default_rng(123), X
+    for l in (1, 2):
+        A_l, mask = dropout_forward(relu(cache[f"Z{l}"]), 0.6, rng=rng)
+        np.testing.assert_array_equal(cache[f"A{l}"], A_l)
+        assert not mask.all()
+    np.testing.assert_array_equal(A, softmax(cache["Z3"]))
+    grads = backward(Y, cache, model.parameters_)
+    _assert_gradients(
+        lambda _t: categorical_cross_entropy(passes()[0](X, model.parameters_)[0], Y), model.parameters_, grads
+    )
 
 
 def test_l2_gradient_matches_numerical_gradient_of_penalised_loss():
@@ -195,28 +198,50 @@ def test_sgd_and_momentum_by_hand():
     assert v["db1"][0, 0] == pytest.approx(0.76) and params["b1"][0, 0] == pytest.approx(1.42)
 
 
+# Each in-place class next to its pure function, with hyperparameters away
+# from the defaults: (class, pure step, its state, keyword arguments).
+IN_PLACE_AND_PURE = {
+    "sgd": (SGD, lambda p, g, state, t, kw: (sgd_update(p, g, **kw),), (), dict(learning_rate=0.05)),
+    "momentum": (
+        Momentum,
+        lambda p, g, state, t, kw: momentum_update(p, g, *state, **kw),
+        ("velocity",),
+        dict(learning_rate=0.05, beta=0.8),
+    ),
+    "adam": (
+        Adam,
+        lambda p, g, state, t, kw: adam_update(p, g, *state, t, **kw),
+        ("m", "v"),
+        dict(learning_rate=0.01, beta1=0.85, beta2=0.99, epsilon=1e-6),
+    ),
+}
+
+
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_in_place_optimizers_equal_pure_updates(name):
-    parameters, _, _, _ = _random_net()
+def test_in_place_optimizers_equal_pure_updates_exactly(name):
+    # The class does the pure function's operations in the same order on the
+    # same values: over many steps, on random parameters and gradients (some
+    # tiny, where ε matters), the parameters and the moments agree to the bit.
+    cls, pure_step, state_names, kwargs = IN_PLACE_AND_PURE[name]
+    assert OPTIMIZERS[name] is cls
     rng = np.random.default_rng(5)
-    grads_seq = [{"d" + k: rng.standard_normal(p.shape) for k, p in parameters.items()} for _ in range(4)]
+    shapes = {"W1": (5, 4), "b1": (1, 5), "W2": (3, 5), "b2": (1, 3)}
+    parameters = {name: rng.standard_normal(shape) for name, shape in shapes.items()}
     before = copy.deepcopy(parameters)
-    opt = OPTIMIZERS[name](parameters, 0.01)
-    pure, velocity, m, v = parameters, initialize_moments(parameters), initialize_moments(parameters), initialize_moments(parameters)
-    for t, grads in enumerate(grads_seq, start=1):
+    opt = cls(parameters, **kwargs)
+    pure, state = parameters, tuple(initialize_moments(parameters) for _ in state_names)
+    for t in range(1, 26):
+        scale = 10.0 ** rng.integers(-9, 2)
+        grads = {"d" + k: scale * rng.standard_normal(p.shape) for k, p in parameters.items()}
         grads_copy = copy.deepcopy(grads)
         opt.step(grads)
         _assert_same_dict(grads, grads_copy)
-        if name == "sgd":
-            pure = sgd_update(pure, grads, 0.01)
-        elif name == "momentum":
-            pure, velocity = momentum_update(pure, grads, velocity, 0.01)
-        else:
-            pure, m, v = adam_update(pure, grads, m, v, t, learning_rate=0.01)
-    for k in parameters:
-        np.testing.assert_allclose(opt.parameters[k], pure[k], rtol=SAME_MATHS_RTOL, atol=1e-14)
+        pure, *state = pure_step(pure, grads, state, t, kwargs)
+        _assert_same_dict(opt.parameters, pure)
+        for state_name, value in zip(state_names, state):
+            _assert_same_dict(getattr(opt, state_name), value)
+    assert opt.t == 25
     _assert_same_dict(parameters, before)  # the optimiser worked on its own copies
-    assert {SGD, Momentum, Adam} == set(OPTIMIZERS.values())
 
 
 # ----------------------------------------------------------------- dropout

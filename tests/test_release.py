@@ -20,7 +20,7 @@ from traitlets.config import Config
 
 import reference_impl
 from grading_tests.course import generate_release
-from grading_tests.demo_class import ASSIGNMENT
+from grading_tests.course.handins import ASSIGNMENT
 from grading_tests.runner import registry, grade_submission
 from nbgrader_attacks.harness import REPO, copy_course
 

@@ -1,4 +1,4 @@
-"""Hand-ins staged as clean copies before nbgrader reads them (``grading_tests/staging.py``).
+"""Hand-ins staged as clean copies before nbgrader reads them (``grading_tests/nbgrader_plugin/staging.py``).
 
 Unit tests of :func:`staging.rebuild` (metadata edits, ids, broken JSON,
 odd cells) and :func:`staging.stage` (links, FIFOs, folders, timestamps,
@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading_tests import staging
-from grading_tests.demo_class import ASSIGNMENT
+from grading_tests.nbgrader_plugin import staging
+from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import harness
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,5 +7,5 @@ from . import initialization  # noqa: F401
 from . import regularization  # noqa: F401
 from . import optimizers  # noqa: F401
 from . import gradient_check  # noqa: F401
-from . import digits  # noqa: F401
+from . import mlp  # noqa: F401
 from . import questions  # noqa: F401

@@ -1,245 +1,39 @@
-"""Graders of the activation functions and their derivatives (§3, §7.5).
+"""Graders of the activation functions and their derivatives (§3, §7.5) and
+of softmax (§3.5, éq. 9): the functions of ``reference_impl/activations.py``.
 
-The contract (notebook 06_2, stub and reference docstrings, visible checks):
-``z`` is an ndarray of any shape and of any real dtype, integers included, or
-a number; the result has the shape of ``z`` (a number for a number) and holds
-numbers, not booleans; ``z`` is left untouched. A list is not part of it.
+The elementwise checks are those of ``checks.elementwise``; the named
+mistakes, the reference with one thing changed, are in
+``mistakes/activations.py``.
 
 Points follow the rubric of ``framework``: an output with no work earns 0, a
 function right for z > 0 only (or z < 0 only) the partial share, σ′ or tanh′
 taken from z the near-miss share, and so does a σ that is right on moderate z
-but not finite at ±800 (the unstable σ of the official list).
+but not finite at ±800 (the unstable σ of the official list). Softmax earns
+the near-miss share when it leaves out the shift by the row maximum (right
+on small scores, nan/inf near 1000).
 """
 
 import numpy as np
 
 import reference_impl as ref
 
-from ..checks import NearMiss, as_array, close, compare, expect_shape, expect_untouched, fmt, fmt_shape
+from ..checks import (
+    NearMiss,
+    as_array,
+    call_with_hints,
+    close,
+    compare,
+    expect_finite,
+    expect_shape,
+    expect_untouched,
+    fmt,
+    later_checks,
+    stage_as,
+)
+from ..checks.elementwise import TANH_EDGES, check_alpha, check_elementwise
 from ..framework import Fail, grader
-
-# Pre-activations spread over [-12, 12]: both tails of σ and tanh, both signs of
-# the ReLUs, never exactly 0 (the tie z = 0 is checked on its own).
-Z_SCALE = 4.0
-# Values where overflow, underflow and the ReLU tie show up.
-EDGES = np.array([-800.0, -50.0, -1e-12, 0.0, 1e-12, 50.0, 800.0])
-# tanh written as in eq. 4, (e^z - e^{-z}) / (e^z + e^{-z}), is the chapter's
-# own formula and gives inf/inf beyond |z| ≈ 710; ±300 still shows saturation.
-TANH_EDGES = np.array([-300.0, -50.0, -1e-12, 0.0, 1e-12, 50.0, 300.0])
-# e^709.78 is the largest float64 exponential: beyond, e^{|z|} overflows. Only
-# a non-finite value at such a z is the overflow of the unstable σ.
-OVERFLOW_Z = 709.0
-# Integer pre-activations, both signs and the tie: an array made by
-# np.zeros_like(z) has the dtype of z and truncates σ(z) or αz to 0 there.
-INT_Z = np.arange(-3, 4)
-# Range of |z| for the number given as z (a Python float, a 0-d array).
-SCALAR_RANGE = (0.5, 3.0)
-
-_BOOL_HINT = (
-    "convertissez le masque en nombres, par exemple (z > 0).astype(float). Un tableau de booléens ne se calcule "
-    "pas comme des nombres : -d et d - d lèvent une erreur, et d[...] = 0.5 y écrit True."
-)
-_SCALAR_HINT = (
-    "z peut être un nombre : un float Python (et z > 0, alors un booléen Python) n'a ni .astype, ni .copy, "
-    "ni .shape, ni len, ni indices ; commencez par z = np.asarray(z, dtype=float)."
-)
-_CAST_HINT = (
-    "une opération en place (out=…, *=, +=) ne peut pas écrire des flottants dans un tableau d'entiers, et une "
-    "copie de z garde son dtype (int64 ici) : partez de np.asarray(z, dtype=float)."
-)
-_TRUNCATED_HINT = (
-    "les valeurs sont tronquées en entiers : un tableau créé par np.zeros_like(z), np.empty_like(z), "
-    "np.ones_like(z), z.copy() ou np.piecewise(z, …) a le dtype de z (int64 ici) ; partez de np.asarray(z, dtype=float)."
-)
-
-
-def _random_z(g, shape=(6, 5)):
-    return g.rng.standard_normal(shape) * Z_SCALE
-
-
-def _plain(diagnoses):
-    """Diagnoses that name a mistake without credit: at the property stage the
-    values were right, so a near-miss there would lower the score."""
-    return [(hint, candidate) for hint, candidate in diagnoses]
-
-
-def _detail(g, fail):
-    """A failed call's message without the function's name, to follow ours."""
-    return fail.message.removeprefix(f"{g.name} : ")
-
-
-def _cast_error(message):
-    return "Cannot cast" in message or "UFuncTypeError" in message or "CastingError" in message
-
-
-def _expect_depends_on_z(g, first, z, kwargs):
-    """An output of the wrong type or shape that comes back unchanged for
-    another z (the visible check's answer, hard-coded) shows no work."""
-    z_other = _random_z(g, (7,))
-    try:
-        second = g.call(z_other, stage="shape", **kwargs).value
-        a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
-    except (Fail, TypeError, ValueError):
-        return
-    if a.shape == b.shape and np.array_equal(a, b, equal_nan=True):
-        raise Fail(
-            "shape",
-            f"{g.name}(z) : la sortie ne dépend pas de l'entrée : le même résultat (forme {fmt_shape(a.shape)}) "
-            f"revient pour z de forme {fmt_shape(z.shape)} et pour z de forme {fmt_shape(z_other.shape)}.",
-            "calculez le résultat à partir de z, élément par élément.",
-            kind="no_work",
-        )
-
-
-def _expect_numbers(out, what):
-    if out.dtype.kind == "b":
-        raise Fail("property", f"{what} : tableau de booléens (dtype bool) ; attendu des flottants (float64).", _BOOL_HINT)
-
-
-def _as_number(value, what):
-    """The result for a number z must be a number (or a 0-d array), not a boolean."""
-    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype.kind == "b"):
-        raise Fail("property", f"{what} : obtenu un booléen ; attendu un nombre (float).", _BOOL_HINT)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
-        return float(value)
-    if isinstance(value, np.ndarray):
-        raise Fail(
-            "property",
-            f"{what} : attendu un nombre (ou un tableau de forme ()), obtenu un tableau de forme {fmt_shape(value.shape)}.",
-            "la sortie a la forme de z : pour un nombre, un nombre.",
-        )
-    raise Fail("property", f"{what} : attendu un nombre, obtenu {type(value).__name__}.")
-
-
-def _overflow_sides(g, edges, kwargs):
-    """The signs of the extreme z (|z| ≥ OVERFLOW_Z) where the function, called
-    on that z alone, raises or returns a non-finite value."""
-    sides = []
-    for v in edges[np.abs(edges) >= OVERFLOW_Z]:
-        try:
-            out = np.asarray(g.call(np.array([[v]]), stage="property", **kwargs).value, dtype=float)
-            bad = not np.all(np.isfinite(out))
-        except (Fail, TypeError, ValueError):
-            bad = True
-        side = "neg" if v < 0 else "pos"
-        if bad and side not in sides:
-            sides.append(side)
-    return sides
-
-
-def _nonfinite(got, z):
-    """'nan en z = 800', 'inf en z = −800'…: what came back, and where."""
-    parts = []
-    for value, at in zip(got.ravel(), z.ravel()):
-        if not np.isfinite(value):
-            parts.append(f"{'nan' if np.isnan(value) else fmt(value)} en z = {fmt(at)}")
-    return ", ".join(parts)
-
-
-def _check_edges(g, reference, kwargs, edges, overflow_hint, diagnoses):
-    """Edge values: ±800 overflows a naive exp (a warning costs nothing, a nan
-    does), ±1e-12 and 0 are the ReLU tie."""
-    z = np.asarray(edges, dtype=float).reshape(1, -1)
-    what = f"{g.name}(z) pour z = {z.ravel().tolist()}"
-    expected = reference(z, **kwargs)
-    try:
-        value = g.call(z, stage="property", **kwargs).value
-    except Fail as fail:
-        # math.exp(800) raises instead of returning inf: the same unstable σ.
-        if overflow_hint is None or "OverflowError" not in fail.message:
-            raise
-        sides = _overflow_sides(g, edges, kwargs)
-        raise Fail("property", f"{what} : {_detail(g, fail)}", overflow_hint(sides, "raise"), kind="near_miss")
-    out = as_array(value, what, stage="property")
-    expect_shape(out, z.shape, f"{g.name}(z) aux valeurs extrêmes")
-    got = np.asarray(out, dtype=float)
-    bad = ~np.isfinite(got)
-    if bad.any():
-        message = f"{what} : valeur(s) non finie(s) : {_nonfinite(got, z)}."
-        at_overflow = bool(np.all(np.abs(z[bad]) >= OVERFLOW_Z))
-        if overflow_hint is not None and at_overflow and close(got[~bad], expected[~bad]):
-            sides = sorted({"neg" if v < 0 else "pos" for v in z[bad]})
-            observed = "nan" if np.isnan(got[bad]).any() else "inf"
-            raise Fail("property", message, overflow_hint(sides, observed), kind="near_miss")
-        raise Fail("property", message)
-    compare(out, expected, f"{g.name}(z) aux valeurs extrêmes", inputs={"z": z}, stage="property", diagnoses=diagnoses, work=False)
-
-
-def _check_other_shapes(g, reference, kwargs):
-    for shape in [(7,), (2, 3, 4)]:
-        z = _random_z(g, shape)
-        what = f"{g.name}(z) pour z de forme {fmt_shape(shape)}"
-        out = as_array(g.call(z, stage="property", **kwargs).value, what, stage="property")
-        if out.shape != z.shape:
-            raise Fail(
-                "property",
-                f"{what} : forme obtenue {fmt_shape(out.shape)}.",
-                "la fonction doit marcher pour toute forme de z (pas seulement des matrices).",
-            )
-        compare(out, reference(z, **kwargs), what, stage="property", work=False)
-
-
-def _check_integers(g, reference, kwargs, diagnoses):
-    z = INT_Z.copy()
-    what = f"{g.name}(z) pour z = np.arange(-3, 4), des entiers (dtype {z.dtype})"
-    try:
-        value = g.call(z, stage="property", **kwargs).value
-    except Fail as fail:
-        raise Fail("property", f"{what} : {_detail(g, fail)}", _CAST_HINT if _cast_error(fail.message) else None)
-    out = as_array(value, what, stage="property")
-    if out.shape != z.shape:
-        raise Fail("property", f"{what} : forme obtenue {fmt_shape(out.shape)}, attendue {fmt_shape(z.shape)}.")
-    expected = reference(z, **kwargs)
-    truncated = np.trunc(expected)
-    if out.dtype.kind in "iu" and not close(truncated, expected):
-        diagnoses = [(_TRUNCATED_HINT, truncated)] + list(diagnoses)
-    compare(out, expected, what, inputs={"z": z}, stage="property", diagnoses=diagnoses, work=False)
-
-
-def _check_scalars(g, reference, kwargs):
-    low, high = SCALAR_RANGE
-    numbers = [
-        (float(g.rng.uniform(low, high)), "un float Python"),
-        (np.array(-g.rng.uniform(low, high)), "un tableau numpy de forme ()"),
-    ]
-    for z, label in numbers:
-        what = f"{g.name}(z) pour un nombre z (z = {fmt(z)}, {label})"
-        try:
-            value = g.call(z, stage="property", **kwargs).value
-        except Fail as fail:
-            raise Fail("property", f"{what} : {_detail(g, fail)}", _SCALAR_HINT)
-        compare(_as_number(value, what), reference(z, **kwargs), what, stage="property", work=False)
-
-
-def _check_elementwise(g, reference, diagnoses=(), kwargs=None, overflow_hint=None, edges=EDGES):
-    """The checks shared by every elementwise function, in the fixed order."""
-    kwargs = kwargs or {}
-    diagnose = diagnoses if callable(diagnoses) else (lambda z: diagnoses)
-    z = _random_z(g)
-    outcome = g.call(z, return_args=True, **kwargs)
-    if not isinstance(outcome.value, np.ndarray) or outcome.value.shape != z.shape:
-        _expect_depends_on_z(g, outcome.value, z, kwargs)
-    out = as_array(outcome.value, f"{g.name}(z)")
-    expect_shape(out, z.shape, f"{g.name}(z) pour z de forme {z.shape}", "une fonction élément par élément garde la forme de z.")
-    compare(
-        out,
-        reference(z, **kwargs),
-        f"{g.name}(z)",
-        inputs={"z": z},
-        diagnoses=diagnose(z),
-        regions={"z > 0": z > 0, "z < 0": z < 0},
-    )
-    expect_untouched(z, outcome.args_after[0], "z")
-    # Properties. The edges come first: the unstable σ they reveal is a
-    # near-miss, whatever else the function gets wrong.
-    _expect_numbers(out, f"{g.name}(z)")
-    _check_edges(g, reference, kwargs, edges, overflow_hint, _plain(diagnose(np.asarray(edges).reshape(1, -1))))
-    _check_other_shapes(g, reference, kwargs)
-    _check_integers(g, reference, kwargs, _plain(diagnose(INT_Z.astype(float))))
-    _check_scalars(g, reference, kwargs)
-
+from ..mistakes import activations as mistakes
+from ..mistakes import diagnoses
 
 def _sigma_overflow(sides, observed, remedy):
     """The hint for a σ that is not finite at ±800 (or raises there): it names
@@ -274,134 +68,259 @@ def _sigmoid_derivative_overflow(sides, observed):
         "puis σ(z)(1 − σ(z)).",
     )
 
-
 @grader("sigmoid", points=1)
 def grade_sigmoid(g):
-    _check_elementwise(
-        g,
-        ref.sigmoid,
-        lambda z: [
-            ("le signe de l'exposant est inversé : σ(z) = 1 / (1 + e^{-z}) (éq. 3).", 1 / (1 + np.exp(np.clip(z, -700, 700)))),
-            ("le « 1 + » du dénominateur manque : σ(z) = 1 / (1 + e^{-z}) (éq. 3).", np.exp(np.clip(z, -700, 700))),
-            ("c'est la dérivée σ'(z), pas σ(z).", ref.sigmoid_derivative(z)),
-        ],
-        overflow_hint=_sigmoid_overflow,
-    )
+    check_elementwise(g, ref.sigmoid, diagnoses(mistakes.SIGMOID), overflow_hint=_sigmoid_overflow)
 
 
 @grader("tanh", points=1)
 def grade_tanh(g):
-    _check_elementwise(
-        g,
-        ref.tanh,
-        lambda z: [
-            ("vous avez calculé σ(z) ; tanh(z) = 2σ(2z) − 1 (éq. 4).", ref.sigmoid(z)),
-            ("vous avez calculé 2σ(z) − 1 ; c'est 2σ(2z) − 1 (éq. 4).", 2 * ref.sigmoid(z) - 1),
-            ("le dénominateur e^z + e^{-z} manque (éq. 4).", np.sinh(np.clip(z, -700, 700))),
-            ("c'est tanh(|z|) : le signe de z est perdu (tanh est impaire, tanh(−z) = −tanh(z)).", np.tanh(np.abs(z))),
-        ],
-        edges=TANH_EDGES,
-    )
+    check_elementwise(g, ref.tanh, diagnoses(mistakes.TANH), edges=TANH_EDGES)
 
 
 @grader("relu", points=1)
 def grade_relu(g):
-    _check_elementwise(
-        g,
-        ref.relu,
-        lambda z: [
-            ("ReLU(z) = max(0, z) (éq. 5), pas |z|.", np.abs(z)),
-            ("vous renvoyez min(0, z) ; ReLU(z) = max(0, z) (éq. 5).", np.minimum(0, z)),
-            ("c'est la dérivée 𝕀[z > 0], pas ReLU(z).", ref.relu_derivative(z)),
-        ],
-    )
-
-
-def _check_alpha(g, reference, name):
-    """alpha must be used: a second call with alpha = 0.2 (property stage)."""
-    z = _random_z(g)
-    what = f"{name}(z, alpha=0.2)"
-    out = as_array(g.call(z, alpha=0.2, stage="property").value, what, stage="property")
-    compare(
-        out,
-        reference(z, alpha=0.2),
-        what,
-        inputs={"z": z},
-        stage="property",
-        diagnoses=[("le paramètre alpha est ignoré : utilisez-le au lieu de 0.01.", reference(z))],
-        work=False,
-    )
+    check_elementwise(g, ref.relu, diagnoses(mistakes.RELU))
 
 
 @grader("leaky_relu", points=1)
 def grade_leaky_relu(g):
-    _check_elementwise(
-        g,
-        ref.leaky_relu,
-        lambda z: [
-            ("pour z ≤ 0 il faut αz (éq. 6), pas 0 : c'est ReLU.", ref.relu(z)),
-            ("pour z ≤ 0 il faut αz, pas α (éq. 6).", np.where(z > 0, z, 0.01)),
-            ("la pente s'applique à z ≤ 0 : z si z > 0, sinon αz (éq. 6).", np.where(z > 0, 0.01 * z, z)),
-            ("pour z > 0, LeakyReLU(z) = z : la pente α ne s'applique qu'à z ≤ 0 (éq. 6).", 0.01 * z),
-        ],
-    )
-    _check_alpha(g, ref.leaky_relu, "leaky_relu")
+    check_elementwise(g, ref.leaky_relu, diagnoses(mistakes.LEAKY_RELU))
+    check_alpha(g, ref.leaky_relu, "leaky_relu", diagnoses([mistakes.alpha_ignored(ref.leaky_relu)]))
 
 
 @grader("sigmoid_derivative", points=1)
 def grade_sigmoid_derivative(g):
-    _check_elementwise(
-        g,
-        ref.sigmoid_derivative,
-        lambda z: [
-            NearMiss("σ' est calculé à partir de z au lieu de σ(z) : σ'(z) = σ(z)(1 − σ(z)) (§7.5).", z * (1 - z)),
-            ("vous renvoyez σ(z) et non sa dérivée σ(z)(1 − σ(z)).", ref.sigmoid(z)),
-            ("le facteur (1 − σ(z)) manque : σ'(z) = σ(z)(1 − σ(z)).", ref.sigmoid(z) ** 2),
-            ("signe : σ'(z) = σ(z)(1 − σ(z)) est positif.", -ref.sigmoid_derivative(z)),
-        ],
-        overflow_hint=_sigmoid_derivative_overflow,
+    check_elementwise(
+        g, ref.sigmoid_derivative, diagnoses(mistakes.SIGMOID_DERIVATIVE), overflow_hint=_sigmoid_derivative_overflow
     )
 
 
 @grader("tanh_derivative", points=1)
 def grade_tanh_derivative(g):
-    _check_elementwise(
-        g,
-        ref.tanh_derivative,
-        lambda z: [
-            NearMiss("tanh' est calculé à partir de z au lieu de tanh(z) : tanh'(z) = 1 − tanh²(z) (§7.5).", 1 - z**2),
-            ("le carré manque : tanh'(z) = 1 − tanh²(z).", 1 - np.tanh(z)),
-            ("vous renvoyez tanh(z) et non sa dérivée.", np.tanh(z)),
-            ("vous renvoyez tanh²(z) ; c'est 1 − tanh²(z).", np.tanh(z) ** 2),
-        ],
-        edges=TANH_EDGES,
-    )
+    check_elementwise(g, ref.tanh_derivative, diagnoses(mistakes.TANH_DERIVATIVE), edges=TANH_EDGES)
 
 
 @grader("relu_derivative", points=1)
 def grade_relu_derivative(g):
-    _check_elementwise(
-        g,
-        ref.relu_derivative,
-        lambda z: [
-            ("vous renvoyez ReLU(z) et non sa dérivée 𝕀[z > 0].", ref.relu(z)),
-            ("la comparaison est inversée : ReLU'(z) = 1 là où z > 0.", (z < 0).astype(float)),
-            ("ReLU'(z) vaut 1 ou 0 (𝕀[z > 0]), pas z.", z),
-            ("ReLU'(z) = 𝕀[z > 0] : 1 pour z > 0 et 0 sinon, y compris en z = 0 (§7.5).", (z >= 0).astype(float)),
-        ],
-    )
+    check_elementwise(g, ref.relu_derivative, diagnoses(mistakes.RELU_DERIVATIVE))
 
 
 @grader("leaky_relu_derivative", points=1)
 def grade_leaky_relu_derivative(g):
-    _check_elementwise(
+    check_elementwise(g, ref.leaky_relu_derivative, diagnoses(mistakes.LEAKY_RELU_DERIVATIVE))
+    check_alpha(
         g,
         ref.leaky_relu_derivative,
-        lambda z: [
-            ("pour z ≤ 0 la dérivée vaut α, pas 0 : c'est la dérivée de ReLU.", ref.relu_derivative(z)),
-            ("la dérivée vaut α pour z ≤ 0, pas αz (§7.5).", np.where(z > 0, 1.0, 0.01 * z)),
-            ("vous renvoyez Leaky ReLU(z) et non sa dérivée.", ref.leaky_relu(z)),
-            ("LReLU'(z) = 1 si z > 0, α si z ≤ 0 : en z = 0 elle vaut α (§7.5).", np.where(z >= 0, 1.0, 0.01)),
-        ],
+        "leaky_relu_derivative",
+        diagnoses([mistakes.alpha_ignored(ref.leaky_relu_derivative)]),
     )
-    _check_alpha(g, ref.leaky_relu_derivative, "leaky_relu_derivative")
+
+
+# --- softmax -----------------------------------------------------------------
+
+# Scores spread over about [-9, 9]: probabilities from ~1e-8 to ~1, far from
+# the underflow of float32 (~1e-38), so a float32 softmax is graded fairly.
+SOFTMAX_SCALE = 3.0
+# Scores of this size overflow e^z (e^710 = inf) unless the row maximum is
+# subtracted first (éq. 9 is unchanged by a shift).
+LARGE_SCORE = 1000.0
+# Row offsets of very different scales: subtracting the maximum of the whole
+# array instead of each row's leaves e^{-800} = 0 in the lower rows, then 0/0.
+ROW_OFFSETS = np.array([0.0, 800.0, -800.0, 400.0])
+# Rows whose scores are far apart, where only the row maximum is a safe shift
+# (the rows near 1000 above are all large together: a shift by any statistic
+# of the row passes there). Each row defeats a different set of wrong shifts,
+# so that the nan/inf they leave tell them apart (see _mixed_rows):
+# e^{z − c} overflows beyond z − c ≈ 709.8, and a row gives 0/0 when every
+# z − c is below ≈ -745.
+DOMINANT_SCORE = 2000.0
+# Above 709.8 even after a shift by the row mean: 720·(1 − 1/K) ≤ 630 for K ≤ 8.
+MODERATE_SCORE = 720.0
+SPREAD_SCORE = 1000.0
+# The "−inf" of a masked class, beside ordinary scores.
+VERY_NEGATIVE = -1e4
+# Large scores are multiples of 1/256 below 2^14, hence exact in float32 as in
+# float64: z - max(z) is then exact in both, and a float32 softmax keeps the
+# usual tolerance even at |z| = 1e4.
+QUANTUM = 256.0
+# Integer scores for the check of an integer Z: small, so e^z is exact enough.
+INTEGER_SCORES = (-6, 7)
+
+_KEEPDIMS = (
+    "np.max(Z, axis=-1) et np.sum(…, axis=-1) renvoient un tableau de forme (m,), qui ne se "
+    "diffuse pas contre Z de forme (m, K) : gardez l'axe réduit avec keepdims=True."
+)
+_LAST_AXIS = "softmax porte sur le dernier axe (axis=-1), pour toute forme de Z : un vecteur (K,), un lot (m, K)…"
+_INTEGER_CAST = (
+    "les scores sont ici des entiers : une opération en place (out=…, -=, /=) sur un tableau d'entiers "
+    "ne peut pas recevoir de float ; travaillez sur une copie en float (np.asarray(Z, dtype=float))."
+)
+
+
+def _softmax_mistakes(Z):
+    """The diagnoses of a wrong softmax of Z; on a 3-d Z, axis=1 first."""
+    catalogue = ([mistakes.SOFTMAX_AXIS_1] if Z.ndim == 3 else []) + mistakes.SOFTMAX
+    return [mistake.diagnosis(Z) for mistake in catalogue]
+
+
+def _same_failures(got, candidate):
+    """``got`` is ``candidate``: finite at the same entries, with the same values there."""
+    got = np.asarray(got, dtype=float)
+    if got.shape != candidate.shape:
+        return False
+    finite = np.isfinite(candidate)
+    if not np.array_equal(np.isfinite(got), finite):
+        return False
+    return close(got[finite], candidate[finite], 1e-4, 1e-8)
+
+
+def _tie_hint(got, Z):
+    """Different scores of one row with the same probability: the scores were bounded."""
+    got = np.asarray(got, dtype=float)
+    for i in np.ndindex(*Z.shape[:-1]):
+        p, z = got[i], Z[i]
+        for j in range(len(z)):
+            same = (p == p[j]) & (z != z[j]) & (p > 0)
+            if np.isfinite(p[j]) and same.any():
+                k = int(np.argmax(same))
+                row = i[0] if len(i) == 1 else i
+                return (
+                    f"sur la ligne {row}, les scores {fmt(z[j])} et {fmt(z[k])} reçoivent la même probabilité "
+                    f"{fmt(p[j])} : les scores ont-ils été bornés (np.clip) ? Borner un score change le softmax ; "
+                    "le décaler (soustraire le maximum de la ligne) ne le change pas."
+                )
+    return None
+
+
+def _softmax_call(g, Z, stage="runs", return_args=False):
+    hints = [
+        (r"broadcast", _KEEPDIMS),
+        (r"AxisError|out of bounds for array of dimension", _LAST_AXIS),
+        (r"Cannot cast ufunc .* to dtype\('u?int", _INTEGER_CAST),
+    ]
+    outcome = call_with_hints(g, Z, hints=hints, stage=stage, return_args=return_args)
+    what = f"softmax(Z) pour Z de forme {Z.shape}"
+    with stage_as(stage):
+        out = as_array(outcome.value, what)
+        hint = "softmax garde la forme de Z." if stage == "runs" else _LAST_AXIS
+        expect_shape(out, Z.shape, what, None if out.size == Z.size else hint)
+    return outcome, out
+
+
+def _quantised(x):
+    return np.round(x * QUANTUM) / QUANTUM
+
+
+def _check_large_scores(g, Z, what):
+    """softmax of scores that overflow e^z unless each row's maximum is subtracted."""
+    _, out = _softmax_call(g, Z, stage="property")
+    expected = ref.softmax(Z)
+    if close(out, expected):
+        return
+    try:
+        expect_finite(out, what, stage="property")
+        compare(out, expected, what, inputs={"Z": Z}, stage="property", work=False)
+    except Fail as fail:
+        for diagnosis in diagnoses(mistakes.SHIFTS)(Z):
+            if _same_failures(out, diagnosis[1]):
+                fail.hint = diagnosis[0]
+                fail.kind = "near_miss" if isinstance(diagnosis, NearMiss) else None
+                raise
+        if fail.hint is None:
+            finite = np.all(np.isfinite(np.asarray(out, dtype=float)))
+            fail.hint = _tie_hint(out, Z) if finite else mistakes.WHY_MAX
+        raise
+
+
+def _mixed_rows(g, K):
+    """Five rows of scores far apart, in random order; each wrong shift fails on some.
+
+    ====================================  ======================================
+    row                                   overflow (inf) or 0/0 after a shift by
+    ====================================  ======================================
+    2000 among small scores               mean, median, minimum, first score
+    720 among small scores                median, minimum, first score
+    -1000 first, then small scores        minimum, first score; max |z|: 0/0
+    first near -1000, others near ±1000   mean, minimum, first score
+    small first, some at -1e4             mean, minimum; max |z|: 0/0
+    ====================================  ======================================
+
+    The first column never holds a row's maximum. The maximum of the whole
+    array (2000) leaves 0/0 in every other row.
+    """
+
+    def small(n):
+        return _quantised(g.rng.standard_normal(n) * SOFTMAX_SCALE)
+
+    dominant = small(K)
+    dominant[g.rng.integers(1, K)] = DOMINANT_SCORE
+    moderate = small(K)
+    moderate[g.rng.integers(1, K)] = MODERATE_SCORE
+    low_first = small(K)
+    low_first[0] = -SPREAD_SCORE
+    spread = small(K) + np.where(np.arange(K) % 2 == 1, SPREAD_SCORE, -SPREAD_SCORE)
+    spread[1:] = g.rng.permutation(spread[1:])
+    masked = small(K)
+    hidden = 1 + g.rng.permutation(K - 1)[: max(1, K - 2)]
+    masked[hidden] = VERY_NEGATIVE + small(len(hidden))
+    rows = np.stack([dominant, moderate, low_first, spread, masked])
+    return rows[g.rng.permutation(len(rows))]
+
+
+@grader("softmax", points=2)
+def grade_softmax(g):
+    # m ≠ K: a forgotten keepdims can't broadcast by accident.
+    m, K = (int(v) for v in g.rng.choice(np.arange(3, 9), size=2, replace=False))
+    Z = g.rng.standard_normal((m, K)) * SOFTMAX_SCALE
+    outcome, out = _softmax_call(g, Z, return_args=True)
+    compare(out, ref.softmax(Z), "softmax(Z)", inputs={"Z": Z}, diagnoses=_softmax_mistakes(Z))
+    expect_untouched(Z, outcome.args_after[0], "Z")
+
+    with later_checks():
+        # Scores near 1000: e^1000 overflows without the shift by the row maximum.
+        Z_large = LARGE_SCORE + _quantised(g.rng.standard_normal((3, K)) * SOFTMAX_SCALE)
+        _check_large_scores(g, Z_large, "softmax(Z) pour des scores proches de 1000")
+
+        # Rows of very different scales: the maximum must be taken row by row.
+        offsets = g.rng.permutation(ROW_OFFSETS).reshape(-1, 1)
+        Z_rows = offsets + _quantised(g.rng.standard_normal((len(ROW_OFFSETS), K)) * SOFTMAX_SCALE)
+        around = ", ".join(fmt(o) for o in offsets.ravel())
+        _check_large_scores(g, Z_rows, f"softmax(Z) pour des lignes d'échelles très différentes (autour de {around})")
+
+        # Scores far apart within a row: only the row maximum is a safe shift.
+        Z_mixed = _mixed_rows(g, K)
+        _check_large_scores(
+            g,
+            Z_mixed,
+            "softmax(Z) pour des lignes aux scores très écartés (un score de 2000 ou 720 parmi de petits scores, "
+            "des scores de ±1000, des scores de -1e4 à côté de scores ordinaires)",
+        )
+
+        # Any shape: one vector of scores (éq. 9 itself) and a 3-d array.
+        for shape in [(K,), (2, 3, K)]:
+            Z_other = g.rng.standard_normal(shape) * SOFTMAX_SCALE
+            _, out_other = _softmax_call(g, Z_other, stage="property")
+            compare(
+                out_other,
+                ref.softmax(Z_other),
+                f"softmax(Z) pour Z de forme {shape}",
+                stage="property",
+                work=False,
+                diagnoses=_softmax_mistakes(Z_other) if Z_other.ndim > 1 else (),
+            )
+
+        # Integer scores (the contract: an ndarray of integers or floats).
+        Z_int = g.rng.integers(*INTEGER_SCORES, size=(m, K))
+        _, out_int = _softmax_call(g, Z_int, stage="property")
+        what = f"softmax(Z) pour Z d'entiers (dtype {Z_int.dtype}, forme {Z_int.shape})"
+        try:
+            compare(out_int, ref.softmax(Z_int), what, inputs={"Z": Z_int}, stage="property", work=False)
+        except Fail as fail:
+            if out_int.dtype.kind in "iub":
+                fail.hint = (
+                    f"le résultat est de dtype {out_int.dtype}, celui des scores entiers : des probabilités sont des "
+                    "float. np.zeros_like(Z) ou np.empty_like(Z) gardent le dtype de Z ; partez de "
+                    "np.asarray(Z, dtype=float)."
+                )
+            raise

@@ -1,4 +1,4 @@
-"""Grader of He initialisation (§8.3, eq. 50, Listing 4).
+"""Grader of He initialisation (§8.3, éq. 50, Listing 4).
 
 The student's random generator is not the reference's, so the weights can't
 be compared entry by entry: the "values" stage checks their statistics
@@ -27,6 +27,7 @@ import numpy as np
 
 from ..checks import as_array, as_dict, expect_finite, expect_keys, expect_shape, fmt
 from ..framework import Fail, grader
+from ..mistakes.initialization import he_std, law as law_of, std_rules
 
 # Layer sizes are drawn in these ranges: a wide layer, a narrow one, a wide
 # one, a narrow one. The asymmetry separates fan-in (d_{l-1}), fan-out (d_l)
@@ -43,23 +44,10 @@ OUTPUT = (10, 20)
 # binomial bound used, about 0.7 of it when σ is estimated, found by
 # simulation). Ten such checks per run: below 1e-10 per run.
 Z_STAT = 7.0
-# Fractions of a normal law within 1σ and 2σ of its mean. A uniform law of the
-# same variance puts 57.7 % within 1σ and 100 % within 2σ.
-NORMAL_WITHIN = {1: 0.6826894921370859, 2: 0.9544997361036416}
 # Largest |correlation| allowed between the first entries of two layers. Two
 # independent layers give N(0, 1/k) with k ≥ 3000 entries (σ < 0.02); a
 # generator re-seeded at each layer gives exactly 1.
 MAX_LAYER_CORRELATION = 0.5
-# A uniform law of standard deviation σ lies within ±√3 σ: its largest
-# standardised draw is √3 up to the error on σ (under 2 % for 3000 draws),
-# while the largest of 3000 normal draws exceeds 3.
-UNIFORM_BOUND = np.sqrt(3.0) * 1.1
-# Fraction of a normal law beyond 3σ, and the number of weights it must
-# predict there before "none beyond 3σ" is evidence of a bounded law: with
-# 30 expected, seeing none has probability e^-30 ≈ 1e-13. Every run has at
-# least 9 000 + 9 000 + 3 000 weights, about 57 of them expected beyond 3σ.
-NORMAL_BEYOND_3 = 0.0026997960632601866
-MIN_EXPECTED_TAIL = 30
 # A W with fewer distinct values than this fraction of its entries reuses
 # draws (repeated rows or columns). Independent float64 normal draws are all
 # distinct; float32 ones collide for about 1 entry in 10⁴.
@@ -113,118 +101,6 @@ def _check_structure(params, dims, what, stage="shape"):
         elif W.shape != (d_out, d_in) or b.shape != (1, d_out):
             raise Fail(stage, f"{what} : W{l} ou b{l} n'a pas la forme attendue.")
     return arrays
-
-
-def _std_rules(d_in, d_out):
-    """(hint, σ, law, near_miss) that known mistakes give for one layer; ``law``
-    is the law their draws follow ("normal" or "uniform"), which must be seen
-    too before the hint names the mistake."""
-    he = np.sqrt(2.0 / d_in)
-    return [
-        (
-            "l'écart-type utilise d_l (nombre de sorties, fan-out) ; He utilise d_{l-1}, le nombre d'entrées "
-            "de la couche (fan-in) : np.sqrt(2 / d_{l-1}) (éq. 50).",
-            np.sqrt(2.0 / d_out),
-            "normal",
-            False,
-        ),
-        (
-            "c'est l'initialisation de Xavier (éq. 49) ; He utilise la variance 2 / d_{l-1} (éq. 50).",
-            np.sqrt(2.0 / (d_in + d_out)),
-            "normal",
-            False,
-        ),
-        (
-            "2 / d_{l-1} est la variance ; l'écart-type qui multiplie randn est sa racine, np.sqrt(2 / d_{l-1}) (éq. 50).",
-            2.0 / d_in,
-            "normal",
-            False,
-        ),
-        ("les tirages de randn (écart-type 1) doivent être multipliés par np.sqrt(2 / d_{l-1}) (éq. 50).", 1.0, "normal", False),
-        (
-            "le facteur 2 manque : la variance de He est 2 / d_{l-1} (éq. 50), pas 1 / d_{l-1} (celle de LeCun).",
-            np.sqrt(1.0 / d_in),
-            "normal",
-            True,
-        ),
-        (
-            "np.random.rand(...) - 0.5 suit une loi uniforme (écart-type 1/√12) ; il faut la loi normale "
-            "np.random.randn (ou rng.standard_normal) fois np.sqrt(2 / d_{l-1}) (éq. 50).",
-            he / np.sqrt(12.0),
-            "uniform",
-            False,
-        ),
-        (
-            "2·np.random.rand(...) - 1 suit une loi uniforme (écart-type 1/√3) ; il faut la loi normale "
-            "np.random.randn (ou rng.standard_normal) fois np.sqrt(2 / d_{l-1}) (éq. 50).",
-            he / np.sqrt(3.0),
-            "uniform",
-            False,
-        ),
-    ]
-
-
-def _chi2_limit(df):
-    """The χ² value with the tail of Z_STAT standard errors (Wilson–Hilferty)."""
-    a = 2.0 / (9.0 * df)
-    return df * (1.0 - a + Z_STAT * np.sqrt(a)) ** 3
-
-
-def _law(arrays, stds):
-    """What the standardised weights look like: (name, message, hint).
-
-    ``name`` is "normal" when the fractions within 1σ and 2σ are those of a
-    normal law; else "uniform" when the weights are bounded at √3 σ with a
-    flat histogram, "bounded" when none lies beyond 3σ although a normal law
-    puts 0.27 % there (a truncated or clipped normal law), "heavy" for tails
-    heavier than a normal law's, "other" otherwise. The message describes
-    what was seen; the hint names a law only on that evidence.
-    """
-    z = np.concatenate([np.asarray(W, dtype=float).ravel() / stds[l] for l, (W, _) in arrays.items()])
-    total = z.size
-    a = np.abs(z)
-    for k, p in NORMAL_WITHIN.items():
-        fraction = float(np.mean(a < k))
-        tol = Z_STAT * np.sqrt(p * (1 - p) / total)
-        if abs(fraction - p) > tol:
-            break
-    else:
-        return "normal", None, None
-    message = (
-        f"{100 * fraction:.1f} % des {total} poids sont à moins de {k} écart-type(s) de 0, attendu "
-        f"{100 * p:.1f} % pour une loi normale (tolérance ± {100 * tol:.1f} %)"
-    )
-    normal_hint = "W[l] ~ N(0, 2 / d_{l-1}) : rng.standard_normal((d_l, d_{l-1})) * np.sqrt(2 / d_{l-1}) (éq. 50)."
-    top = float(a.max())
-    beyond3 = float(np.mean(a > 3))
-    kurtosis = float(np.mean(z**4))
-    # Flat histogram on [-top, top]: 10 bins, each expecting a tenth.
-    counts = np.histogram(z, bins=10, range=(-top, top))[0]
-    flat = float(np.sum((counts - total / 10) ** 2 / (total / 10))) <= _chi2_limit(9)
-    if top <= UNIFORM_BOUND and flat:
-        return (
-            "uniform",
-            f"{message} ; tous les poids sont entre ± {top:.2f} écarts-types, répartis uniformément",
-            "la loi doit être normale, N(0, 2 / d_{l-1}) (éq. 50), pas uniforme : np.random.randn ou "
-            "rng.standard_normal, pas np.random.rand ni rng.uniform.",
-        )
-    if beyond3 == 0 and total * NORMAL_BEYOND_3 >= MIN_EXPECTED_TAIL:
-        return (
-            "bounded",
-            f"{message} ; aucun poids n'est à plus de {top:.2f} écarts-types de 0, alors qu'une loi normale en "
-            f"place {100 * NORMAL_BEYOND_3:.2f} % (≈ {total * NORMAL_BEYOND_3:.0f} poids) au-delà de 3",
-            "la loi semble tronquée ou écrêtée (np.clip, tirages refaits au-delà d'un seuil) ; tirez la loi normale "
-            "complète, sans borne : " + normal_hint,
-        )
-    if kurtosis > 3 + Z_STAT * np.sqrt(24 / total):
-        return (
-            "heavy",
-            f"{message} ; les queues de la loi sont plus lourdes que celles d'une loi normale : "
-            f"{100 * beyond3:.2f} % des poids au-delà de 3 écarts-types (0.27 % pour une loi normale), "
-            f"kurtosis E[w⁴]/σ⁴ = {kurtosis:.2f} (3 pour une loi normale)",
-            "la loi doit être normale : " + normal_hint,
-        )
-    return "other", message, "la répartition des poids n'est pas celle d'une loi normale : " + normal_hint
 
 
 def _weights_problem(arrays, dims):
@@ -297,7 +173,7 @@ def _weights_problem(arrays, dims):
                 hint,
             )
         stds[l] = float(np.sqrt(np.mean(w**2)))  # the mean is known to be 0
-    law, law_message, law_hint = _law(arrays, stds)
+    law, law_message, law_hint = law_of(arrays, stds, Z_STAT)
 
     # ln(s/σ) has standard error 1/√(2N): N·s²/σ² follows χ²_N.
     def fits(l, sigma):
@@ -305,11 +181,11 @@ def _weights_problem(arrays, dims):
 
     for l, (W, _) in arrays.items():
         d_in, d_out = dims[l - 1], dims[l]
-        sigma = np.sqrt(2.0 / d_in)
+        sigma = he_std(d_in, d_out)
         if fits(l, sigma):
             continue
         hint, kind = None, None
-        rules = [_std_rules(dims[k - 1], dims[k]) for k in arrays]
+        rules = [std_rules(dims[k - 1], dims[k]) for k in arrays]
         for i, (text, _, rule_law, near) in enumerate(rules[0]):
             if rule_law == law and all(fits(k, rules[k - 1][i][1]) for k in arrays):
                 hint, kind = text, ("near_miss" if near else None)
@@ -338,7 +214,7 @@ def _check_statistics(arrays, dims):
     """Values stage: W drawn from N(0, 2 / d_{l-1}), b zero.
 
     W right and b not zero earns the partial share: the weights, the heart
-    of eq. 50, are right on their own.
+    of éq. 50, are right on their own.
     """
     for l, (W, b) in arrays.items():
         expect_finite(W, f"initialize_parameters : W{l}")

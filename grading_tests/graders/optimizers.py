@@ -1,4 +1,4 @@
-"""Grader of the Adam update (§8.1.3, eqs. 44-48).
+"""Grader of the Adam update (§8.1.3, éqs. 44-48).
 
 adam_update returns new dicts and leaves its arguments untouched (notebook,
 stub docstring, reference): parameters, grads, m and v are checked after the
@@ -6,7 +6,7 @@ call, at the "inputs" stage. Updating them in place (+=, -=, or new arrays
 stored into the caller's dicts) is a mistake of that stage only.
 
 The inputs are those of a step in the middle of training: t > 1 and non-zero
-moments, so that the bias corrections (eqs. 46-47) matter and the returned m
+moments, so that the bias corrections (éqs. 46-47) matter and the returned m
 and v are not just (1 - β)·g. One call uses non-default hyperparameters with a
 large ε, so that ε inside the square root, β1 and β2 swapped, or
 hyperparameters ignored all give visibly different results. One entry of
@@ -39,6 +39,7 @@ from ..checks import (
     fmt,
 )
 from ..framework import Fail, grader
+from ..mistakes.optimizers import MISTAKES
 
 # A small network, layer_dims = [5, 4, 3, 2]: six parameter arrays of a few
 # entries each, W{l} of shape (d_l, d_{l-1}), b{l} of shape (1, d_l).
@@ -51,108 +52,6 @@ PARAM_SCALE = 0.1
 STEPS = (2, 5)
 # Short run of the property stage, from zero moments (t = 1, 2, ...).
 RUN_STEPS = 3
-
-
-def _adam(P, G, M, V, t, lr, b1, b2, eps, *, bias="both", t_shift=0, eps_mode="outside", swap_betas=False,
-          swap_moments=False, lr_in_m=False, sign=-1.0, no_one_minus=False, out="mv"):
-    """Adam as eqs. 44-48, or with one known mistake (the keyword arguments)."""
-    if swap_betas:
-        b1, b2 = b2, b1
-    new_P, new_M, new_V = {}, {}, {}
-    for name, theta in P.items():
-        key = "d" + name
-        g = G[key]
-        first, second = (g**2, g) if swap_moments else (g, g**2)
-        c1, c2 = (1.0, 1.0) if no_one_minus else (1 - b1, 1 - b2)
-        m = b1 * M[key] + c1 * (lr * first if lr_in_m else first)
-        v = b2 * V[key] + c2 * second
-        tc = t + t_shift
-        m_hat = m / (1 - b1**tc) if bias in ("both", "m") else m
-        v_hat = v / (1 - b2**tc) if bias in ("both", "v") else v
-        with np.errstate(invalid="ignore", divide="ignore"):
-            root = np.sqrt(v_hat)
-            if eps_mode == "outside":
-                denom = root + eps
-            elif eps_mode == "inside":
-                denom = np.sqrt(v_hat + eps)
-            elif eps_mode == "none":
-                denom = root
-            else:  # bias corrections moved onto α with ε left unscaled
-                denom = root + eps / np.sqrt(1 - b2**tc)
-            step = (1.0 if lr_in_m else lr) * m_hat / denom
-            if eps_mode == "precedence":  # θ - α·m̂/√v̂ + ε
-                step = lr * m_hat / root - eps
-        new_P[name] = theta + sign * step
-        if out == "hat":
-            m, v = m_hat, v_hat
-        new_M[key], new_V[key] = (v, m) if out == "vm" else (m, v)
-    return new_P, new_M, new_V
-
-
-# (hint, keyword arguments of _adam): the known mistakes, most specific first.
-MISTAKES = [
-    ("β1 et β2 sont inversés : m utilise β1 (éq. 44), v utilise β2 (éq. 45).", {"swap_betas": True}),
-    (
-        "m et v sont échangés : m est la moyenne des gradients g (éq. 44), v celle des carrés g² (éq. 45).",
-        {"swap_moments": True},
-    ),
-    ("le tuple renvoyé doit être (parameters, m, v), dans cet ordre ; m et v sont inversés.", {"out": "vm"}),
-    (
-        "renvoyez m et v (éqs. 44-45), pas les estimations corrigées m̂ et v̂ (éqs. 46-47) : le pas suivant "
-        "repart de m et v.",
-        {"out": "hat"},
-    ),
-    ("le facteur (1 − β) manque : m = β1·m + (1 − β1)·g et v = β2·v + (1 − β2)·g² (éqs. 44-45).", {"no_one_minus": True}),
-    (
-        "le taux d'apprentissage α n'entre que dans la mise à jour de θ (éq. 48), pas dans m (éq. 44).",
-        {"lr_in_m": True},
-    ),
-    (
-        "la correction du biais manque : m̂ = m / (1 − β1^t) et v̂ = v / (1 − β2^t) (éqs. 46-47), puis "
-        "θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).",
-        {"bias": "none"},
-    ),
-    (
-        "la correction du biais est appliquée à m seulement : v̂ = v / (1 − β2^t) (éq. 47) manque.",
-        {"bias": "m"},
-    ),
-    (
-        "la correction du biais est appliquée à v seulement : m̂ = m / (1 − β1^t) (éq. 46) manque.",
-        {"bias": "v"},
-    ),
-    ("ε s'ajoute après la racine : √v̂ + ε (éq. 48), pas √(v̂ + ε).", {"eps_mode": "inside"}),
-    (
-        "ε manque au dénominateur (là où m̂ = v̂ = 0, le pas vaut 0/0 = nan) : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).",
-        {"eps_mode": "none"},
-    ),
-    (
-        "parenthèses : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48) ; écrit sans parenthèses, ε est ajouté à θ au lieu "
-        "du dénominateur.",
-        {"eps_mode": "precedence"},
-    ),
-    (
-        "ε doit être ajouté à √v̂ (éq. 48) : en reportant les corrections du biais sur α sans corriger ε, "
-        "ε devient ε/√(1 − β2^t), ce qui n'est plus l'éq. 48 ; il faudrait √v + ε·√(1 − β2^t) au "
-        "dénominateur, ou suivre simplement les éqs. 46-48.",
-        {"eps_mode": "scaled"},
-    ),
-    (
-        "la correction du biais utilise t − 1 au lieu de t : au pas t (compté à partir de 1), m̂ = m / (1 − β1^t) "
-        "(éq. 46).",
-        {"t_shift": -1},
-    ),
-    (
-        "la correction du biais utilise t + 1 au lieu de t : t est déjà le numéro du pas courant (à partir de 1), "
-        "m̂ = m / (1 − β1^t) (éq. 46).",
-        {"t_shift": 1},
-    ),
-    ("le signe est inversé : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48), on descend le gradient.", {"sign": 1.0}),
-]
-
-
-# The named near-miss of the rubric among MISTAKES: Adam without its bias
-# correction, or with half of it (m̂ or v̂ only), which is no worse.
-NEAR_MISSES = ({"bias": "none"}, {"bias": "m"}, {"bias": "v"})
 
 
 def _state(g, dead_unit=False):
@@ -231,7 +130,7 @@ def _check_values(got, args, hyper, what, stage):
             what,
             inputs=inputs,
         )
-    candidates = [(text, _adam(P0, G0, M0, V0, t, lr, b1, b2, eps, **kw), kw in NEAR_MISSES) for text, kw in MISTAKES]
+    candidates = [(m.hint, m(P0, G0, M0, V0, t, lr, b1, b2, eps), m.near_miss) for m in MISTAKES]
     if (lr, b1, b2, eps) != (0.001, 0.9, 0.999, 1e-8):
         candidates.append(
             (
@@ -246,7 +145,7 @@ def _check_values(got, args, hyper, what, stage):
             (
                 f"l'argument epsilon semble ignoré : avec ε = {fmt(eps)}, le résultat est celui de ε = 1e-8 (valeur "
                 "écrite en dur ?) ; utilisez l'argument epsilon dans √v̂ + ε (éq. 48).",
-                _adam(P0, G0, M0, V0, t, lr, b1, b2, 1e-8),
+                ref.adam_update(P0, G0, M0, V0, t, lr, b1, b2, 1e-8),
                 False,
             )
         )

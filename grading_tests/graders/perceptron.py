@@ -17,8 +17,9 @@ import numpy as np
 
 import reference_impl as ref
 
-from ..checks import as_array, as_real_scalar, close, expect_finite, expect_shape, expect_untouched, fmt
+from ..checks import as_array, as_real_scalar, close, expect_finite, expect_shape, expect_untouched, fmt, student_error
 from ..framework import Fail, grader
+from ..mistakes.perceptron import MISTAKES, prediction, score
 
 # Few features, so that w can be quoted in full in a message.
 N_FEATURES = 4
@@ -26,7 +27,7 @@ N_FEATURES = 4
 # so that no rounding can move a point across the hyperplane.
 MARGIN = 0.2
 # Integer entries make w·x + b = 0 exact in floating point however it is
-# summed (np.dot, a loop, float32): the tie of eq. 1 can be tested.
+# summed (np.dot, a loop, float32): the tie of éq. 1 can be tested.
 TIE_RANGE = 4
 # Length of the short run of Algorithm 1 that chains the returned (w, b).
 RUN_EXAMPLES = 8
@@ -37,60 +38,6 @@ INT_X_RANGE = 3
 
 def _vec(v):
     return "[" + ", ".join(fmt(x) for x in np.ravel(v)) + "]"
-
-
-def _mistakes(w, b, x, y, lr):
-    """(hint, w, b) that known mistakes return on these inputs."""
-    s = float(w @ x + b)
-    y_hat = 1 if s > 0 else 0
-    y_ge = 1 if s >= 0 else 0
-    err = y - y_hat
-    sign = float(np.sign(s))
-    pm1 = y if y_hat != y else 0  # w += α·y·x on a mistake, the rule for y ∈ {−1, 1}
-    return [
-        (
-            "la prédiction est ŷ = 𝕀[w·x + b > 0] (éq. 1) : en w·x + b = 0 exactement, ŷ = 0 ; "
-            "une comparaison ≥ 0 prédit 1 sur l'hyperplan.",
-            w + lr * (y - y_ge) * x,
-            b + lr * (y - y_ge),
-        ),
-        (
-            "le signe de la mise à jour est inversé : w ← w + α(y − ŷ)x et b ← b + α(y − ŷ) (lignes 6-7).",
-            w - lr * err * x,
-            b - lr * err,
-        ),
-        (
-            "le taux d'apprentissage α manque : w ← w + α(y − ŷ)x, b ← b + α(y − ŷ) (lignes 6-7).",
-            w + err * x,
-            b + err,
-        ),
-        ("le taux d'apprentissage α manque dans la mise à jour de b : b ← b + α(y − ŷ) (ligne 7).", w + lr * err * x, b + err),
-        ("le biais n'est pas mis à jour : b ← b + α(y − ŷ) (ligne 7).", w + lr * err * x, b),
-        ("w n'est pas mis à jour : w ← w + α(y − ŷ)x (ligne 6).", w, b + lr * err),
-        (
-            "avec y ∈ {0, 1}, la règle w ← w + α·y·x (écrite pour y ∈ {−1, 1}) ne corrige jamais une erreur "
-            "sur un exemple y = 0 ; utilisez α(y − ŷ) (lignes 6-7).",
-            w + lr * pm1 * x,
-            b + lr * pm1,
-        ),
-        (
-            "ŷ est la prédiction seuillée 𝕀[w·x + b > 0] (ligne 4), qui vaut 0 ou 1, pas le score w·x + b.",
-            w + lr * (y - s) * x,
-            b + lr * (y - s),
-        ),
-        (
-            "ŷ vaut 0 ou 1 (éq. 1) : np.sign(w·x + b) donne −1 pour un score négatif, ce qui déclenche "
-            "une mise à jour sur un exemple y = 0 bien classé.",
-            w + lr * (y - sign) * x,
-            b + lr * (y - sign),
-        ),
-        (
-            "w et b ne doivent changer que si la prédiction est fausse (ŷ ≠ y, ligne 5) ; "
-            "ici ils changent à chaque exemple.",
-            w + lr * (2 * y - 1) * x,
-            b + lr * (2 * y - 1),
-        ),
-    ]
 
 
 def _call(g, w, b, x, y, lr, stage, return_args=False):
@@ -168,14 +115,14 @@ def _check_case(w, b, x, y, lr, w_new, b_new, label, stage):
     expect_finite(w_new, "perceptron_update : w renvoyé", stage=stage)
     if close(w_new, w_exp) and close(b_new, b_exp):
         return
-    s = float(w @ x + b)
-    y_hat = 1 if s > 0 else 0
+    s, y_hat = score(w, b, x), prediction(w, b, x)
     hint = None
     if w_new.dtype.kind in "iu" and close(w_new, np.trunc(w_exp)):
         hint = _TRUNCATED_HINT
-    for text, w_c, b_c in [] if hint else _mistakes(w, b, x, y, lr):
+    for mistake in [] if hint else MISTAKES:
+        w_c, b_c = mistake(w, b, x, y, lr)
         if close(w_new, w_c, 1e-4, 1e-8) and close(b_new, b_c, 1e-4, 1e-8):
-            hint = text
+            hint = mistake.hint
             break
     if hint is None and y_hat == y:
         hint = "la prédiction est correcte (ŷ = y) : w et b doivent rester inchangés (ligne 5)."
@@ -227,7 +174,7 @@ def grade_perceptron_update(g):
     for w, b, x, y, _, _, outcome, _ in results:
         expect_untouched(x, outcome.args_after[2], "x_i")
 
-    # Edge: w·x + b = 0 exactly predicts 0 (eq. 1): y = 1 is a mistake, y = 0 is not.
+    # Edge: w·x + b = 0 exactly predicts 0 (éq. 1): y = 1 is a mistake, y = 0 is not.
     for y in (1, 0):
         w = g.rng.integers(-TIE_RANGE, TIE_RANGE + 1, N_FEATURES).astype(float)
         x = g.rng.integers(-TIE_RANGE, TIE_RANGE + 1, N_FEATURES).astype(float)
@@ -245,7 +192,7 @@ def grade_perceptron_update(g):
             raise Fail(
                 "property",
                 f"perceptron_update {where} : {fail.message.removeprefix('perceptron_update : ')}",
-                _CAST_HINT if "Cannot cast" in fail.message else fail.hint,
+                _CAST_HINT if "Cannot cast" in (student_error(fail) or "") else fail.hint,
             )
         _check_case(w, b, x, y, lr, w_new, b_new, f"{label}, {where}", "property")
 

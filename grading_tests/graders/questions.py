@@ -13,7 +13,7 @@ from ..checks import as_real_scalar, fmt
 from ..framework import Fail, grader
 
 # (d_0, d_1, ..., d_L) of the two networks of the chapter.
-MNIST_DIMS = (784, 128, 64, 10)  # §4.3, eq. 21
+MNIST_DIMS = (784, 128, 64, 10)  # §4.3, éq. 21
 DIGITS_DIMS = (64, 128, 64, 10)  # Listing 5, exercise 17.2.2
 # Training set of notebook 06_4: 80 % of the 1797 digits, batches of 32.
 M_TRAIN, BATCH = 1437, 32

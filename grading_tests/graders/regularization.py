@@ -25,25 +25,19 @@ Every statistical check allows Z_STAT standard errors (or the matching χ²
 quantile), so a correct mask fails none of them in practice (see Z_STAT).
 """
 
-from math import comb
-
 import numpy as np
 
-from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt, fmt_shape, NearMiss
+from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt, fmt_shape
 from ..framework import Fail, grader
+from ..mistakes.regularization import (
+    OUTPUT_MISTAKES, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, correlation, dependence_on_A, dropout_with_mask,
+    structure_problem,
+)
 
 # Activations of a layer: m examples × d units, enough entries (≥ 12 000) for
 # the kept fraction to be measured to about ±0.5 %.
 ROWS = (150, 250)
 COLUMNS = (80, 120)
-# Half-width of every statistical check, in standard errors of its statistic
-# (binomial proportions, correlations of independent entries). A correct
-# mask fails one with probability P(|N(0,1)| > 7) ≈ 2.6e-12 (exact binomial
-# tails for N = 12 000 and keep_prob in [0.2, 0.9]: at most 4.4e-12); about
-# thirty such checks per run, below 1e-10. A mask kept with probability
-# 1 - keep_prob instead is off by |1 - 2·keep_prob| ≥ 0.3 on the values
-# stage, over 50 standard errors.
-Z_STAT = 7.0
 # keep_prob of the values stage, away from 0.5 so that "keep" and "drop"
 # can't be confused; of the property stage, on the other side of 0.5.
 KEEP_HIGH = (0.65, 0.9)
@@ -61,21 +55,11 @@ TALL = (20_000, 3)
 # shows there. 300 calls of 0.4 ms each.
 SMALL_SHAPES = ((1, 3), (2, 1))
 SMALL_CALLS = 300
-# Pairs of entries (i, j), (i + di, j + dj) whose correlation must vanish:
-# neighbours along the rows, along the columns and on both diagonals. A row
-# repeated for two examples gives 0.5 at (1, 0), a sliding window over one
-# random vector gives 1 at (1, -1).
-LAGS = ((1, 0), (0, 1), (1, 1), (1, -1), (2, 0), (0, 2))
 # A mask correlated with A beyond Z_STAT standard errors is not independent
 # of A; when two calls with the same A also give the same mask, it is a
 # function of A (e.g. the largest activations kept), not a random draw.
-
-
-def _chi2_limit(df):
-    """The χ² value with the tail of Z_STAT standard errors (Wilson–Hilferty):
-    68 for df = 3, 67 for df = 2, where P(χ² > limit) is about 1e-14."""
-    a = 2.0 / (9.0 * df)
-    return df * (1.0 - a + Z_STAT * np.sqrt(a)) ** 3
+# Z_STAT, the half-width of every statistical check, is with the mask's
+# diagnoses in mistakes/regularization.py.
 
 
 def _activations(g, shape=None):
@@ -146,7 +130,7 @@ def _constant_mask(A, keep_prob, A_out, maskf, what, stage):
         out = np.asarray(A_out, dtype=float)
         if np.array_equal(out, A):
             state += ", et A_out est une copie de l'entrée A"
-        elif not close(out, A * maskf / keep_prob):
+        elif not close(out, dropout_with_mask(A, maskf, keep_prob)):
             raise Fail(
                 stage,
                 f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}), mais A_out n'est pas "
@@ -160,67 +144,6 @@ def _constant_mask(A, keep_prob, A_out, maskf, what, stage):
             "A_out = A * mask / keep_prob (§9.2).",
             kind="no_work",
         )
-
-
-def _correlation(a, b):
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = np.sqrt(np.mean(a**2) * np.mean(b**2))
-    return float(np.mean(a * b) / denom) if denom > 0 else 0.0
-
-
-def _dependence_on_A(A, maskf):
-    """The largest |correlation| of the mask with A or |A|, and its z-score."""
-    r = max(abs(_correlation(maskf.ravel(), A.ravel())), abs(_correlation(maskf.ravel(), np.abs(A).ravel())))
-    return r, r * np.sqrt(maskf.size)
-
-
-def _lag_label(di, dj):
-    shift = lambda name, k: name if k == 0 else f"{name} {'+' if k > 0 else '-'} {abs(k)}"  # noqa: E731
-    return f"mask[i, j] et mask[{shift('i', di)}, {shift('j', dj)}]"
-
-
-def _structure_problem(maskf):
-    """(kind, message, hint) when neighbouring entries of the mask are not
-    independent, else None; kind is "rows" or "columns" (all identical) or "lag"."""
-    m, d = maskf.shape
-    if m > 1 and np.all(maskf == maskf[:1]):
-        return (
-            "rows",
-            f"toutes les lignes de mask sont identiques (le même masque pour les {m} exemples)",
-            "tirez un masque de la forme de A, np.random.rand(*A.shape) (§9.2), pas une seule ligne répétée.",
-        )
-    if d > 1 and np.all(maskf == maskf[:, :1]):
-        return (
-            "columns",
-            "toutes les colonnes de mask sont identiques (chaque exemple garde tous ses neurones ou aucun)",
-            "tirez un masque de la forme de A, np.random.rand(*A.shape) (§9.2).",
-        )
-    c = maskf - maskf.mean()
-    var = float(np.mean(c**2))
-    if var == 0:
-        return None
-    worst = None  # the lag furthest from 0, in standard errors
-    for di, dj in LAGS:
-        if di >= m or abs(dj) >= d:
-            continue
-        a = c[: m - di, max(0, -dj) : d - max(0, dj)]
-        b = c[di:, max(0, dj) : d - max(0, -dj)]
-        r = float(np.mean(a * b) / var)
-        z = abs(r) * np.sqrt(a.size)
-        if z > Z_STAT and (worst is None or z > worst[0]):
-            worst = (z, di, dj, r, a.size)
-    if worst:
-        _, di, dj, r, pairs = worst
-        return (
-            "lag",
-            f"la corrélation entre {_lag_label(di, dj)} vaut {r:.3f} sur {pairs} paires, attendu 0 "
-            f"(tolérance ± {Z_STAT / np.sqrt(pairs):.3f}) : des entrées voisines du masque ne sont pas tirées "
-            "indépendamment",
-            "un tirage indépendant par exemple et par neurone : mask = rng.random(A.shape) < keep_prob (§9.2), "
-            "sans répéter, décaler ni réutiliser des tirages d'une ligne ou d'une colonne à l'autre.",
-        )
-    return None
 
 
 def _kept_fraction(maskf, keep_prob, what, stage):
@@ -248,31 +171,13 @@ def _kept_fraction(maskf, keep_prob, what, stage):
 
 
 def _compare_output(A, keep_prob, A_out, maskf, what, stage):
-    expected = A * maskf / keep_prob
     compare(
         A_out,
-        expected,
+        dropout_with_mask(A, maskf, keep_prob),
         f"{what} : A_out comparé à A * mask / keep_prob (avec votre mask)",
         inputs={"A": A, "mask": maskf},
         stage=stage,
-        diagnoses=[
-            NearMiss(
-                "la division par keep_prob manque : A_out = A * mask / keep_prob (dropout inversé, §9.2), pour garder E[A_out] = A.",
-                A * maskf,
-            ),
-            ("il faut diviser par keep_prob, pas multiplier : A_out = A * mask / keep_prob (§9.2).", A * maskf * keep_prob),
-            (
-                "on divise par keep_prob, la probabilité de garder un neurone, pas par 1 − keep_prob : "
-                "A_out = A * mask / keep_prob (§9.2).",
-                A * maskf / (1 - keep_prob),
-            ),
-            (
-                "A_out garde les neurones où mask vaut 0 : mask doit valoir 1 (True) pour les neurones gardés.",
-                A * (1 - maskf) / keep_prob,
-            ),
-            ("le masque n'est pas appliqué : A_out = A * mask / keep_prob (§9.2).", A / keep_prob),
-            ("keep_prob semble ignoré (division par 0.5) : utilisez l'argument keep_prob.", A * maskf / 0.5),
-        ],
+        diagnoses=[mistake.diagnosis(A, maskf, keep_prob) for mistake in OUTPUT_MISTAKES],
     )
 
 
@@ -283,7 +188,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
     before its kept fraction."""
     maskf = _check_mask(A, keep_prob, A_out, mask, what, stage)
     _constant_mask(A, keep_prob, A_out, maskf, what, stage)
-    r, z = _dependence_on_A(A, maskf)
+    r, z = dependence_on_A(A, maskf)
     if z > Z_STAT:
         raise Fail(
             stage,
@@ -291,7 +196,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
             f"± {Z_STAT / np.sqrt(maskf.size):.3f} près).",
             "le masque est tiré au hasard, indépendamment des activations : mask = rng.random(A.shape) < keep_prob (§9.2).",
         )
-    problem = _structure_problem(maskf)
+    problem = structure_problem(maskf)
     if problem and problem[0] != "lag":
         raise Fail(stage, f"{what} : {problem[1]}.", problem[2])
     if before_fraction is not None:
@@ -307,43 +212,6 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
     return maskf
 
 
-def _binomial_problem(counts, n, keep_prob, label, unit):
-    """(message, hint) when counts of kept units (0..n) don't follow B(n, keep_prob), else None."""
-    K = counts.size
-    pmf = np.array([comb(n, c) * keep_prob**c * (1 - keep_prob) ** (n - c) for c in range(n + 1)])
-    observed = np.bincount(counts.astype(int), minlength=n + 1)
-    expected = K * pmf
-    chi2 = float(np.sum((observed - expected) ** 2 / expected))
-    limit = _chi2_limit(n)
-    if chi2 <= limit:
-        return None
-    units = {"ligne": "lignes", "appel": "appels"}[unit]
-    shown = ", ".join(f"{c} : {int(observed[c])}" for c in range(n + 1))
-    wanted = ", ".join(f"{c} : {expected[c]:.0f}" for c in range(n + 1))
-    message = (
-        f"{label} : nombre de neurones gardés par {unit} (sur {n}), compté sur {K} {units} : {shown} ; "
-        f"attendu environ {wanted} pour un tirage indépendant de chaque neurone, loi binomiale B({n}, keep_prob) "
-        f"(χ² = {chi2:.0f}, limite {limit:.0f})."
-    )
-    independent = "Chaque neurone est gardé indépendamment des autres, avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob (§9.2)."
-    if np.count_nonzero(observed) == 1:
-        c = int(np.argmax(observed))
-        hint = (
-            f"le nombre de neurones gardés est toujours {c} : il est fixé d'avance (permutation, choice sans remise, "
-            f"round(keep_prob·d)…), ce qui biaise les petites couches (ici E[A_out] = {c / (n * keep_prob):.3f} × A). "
-            + independent
-        )
-    elif observed[0] == 0 and expected[0] >= 10:
-        nobody = "aucune ligne n'a tous ses neurones éteints" if unit == "ligne" else "aucun appel n'a éteint tous les neurones"
-        hint = (
-            f"{nobody}, alors qu'un tirage indépendant les éteint tous avec probabilité (1 − keep_prob)^{n} = "
-            f"{pmf[0]:.3f} : ne refaites pas le tirage quand tout est éteint, cela biaise E[A_out]. " + independent
-        )
-    else:
-        hint = independent
-    return message, hint
-
-
 def _check_tall_batch(g):
     """Rows of 3 units: binomial count per row, keep_prob per column, independent columns."""
     keep = float(np.round(g.rng.uniform(*KEEP_MID), 3))
@@ -352,7 +220,7 @@ def _check_tall_batch(g):
     A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
 
     def per_row(maskf):
-        problem = _binomial_problem(maskf.sum(axis=1), A.shape[1], keep, what, "ligne")
+        problem = binomial_problem(maskf.sum(axis=1), A.shape[1], keep, what, "ligne")
         if problem:
             raise Fail("property", *problem)
 
@@ -371,7 +239,7 @@ def _check_tall_batch(g):
     tol = Z_STAT / np.sqrt(m)
     for a in range(A.shape[1]):
         for b in range(a + 1, A.shape[1]):
-            r = _correlation(maskf[:, a], maskf[:, b])
+            r = correlation(maskf[:, a], maskf[:, b])
             if abs(r) > tol:
                 raise Fail(
                     "property",
@@ -379,7 +247,7 @@ def _check_tall_batch(g):
                     f"± {tol:.3f}) : les neurones d'un même exemple ne sont pas tirés indépendamment.",
                     "un tirage indépendant par exemple et par neurone : mask = rng.random(A.shape) < keep_prob (§9.2).",
                 )
-    problem = _structure_problem(maskf)
+    problem = structure_problem(maskf)
     if problem:
         raise Fail("property", f"{what} : {problem[1]}.", problem[2])
 
@@ -398,11 +266,12 @@ def _check_small_calls(g, shape):
         maskf = np.asarray(mask, dtype=float)
         if not np.all((maskf == 0) | (maskf == 1)):
             raise Fail("property", f"{what} : mask contient d'autres valeurs que 0 et 1.")
-        if not close(A_out, A * maskf / keep):
-            compare(A_out, A * maskf / keep, f"{what} : A_out comparé à A * mask / keep_prob", stage="property", work=False)
+        expected = dropout_with_mask(A, maskf, keep)
+        if not close(A_out, expected):
+            compare(A_out, expected, f"{what} : A_out comparé à A * mask / keep_prob", stage="property", work=False)
         masks[c] = maskf
     n = int(np.prod(shape))
-    problem = _binomial_problem(masks.reshape(SMALL_CALLS, n).sum(axis=1), n, keep, f"{what}, appelé {SMALL_CALLS} fois", "appel")
+    problem = binomial_problem(masks.reshape(SMALL_CALLS, n).sum(axis=1), n, keep, f"{what}, appelé {SMALL_CALLS} fois", "appel")
     if problem:
         raise Fail("property", *problem)
     frequency = masks.mean(axis=0)
@@ -436,7 +305,7 @@ def grade_dropout_forward(g):
     _, mask_other = _unpack(g.call(A_other, keep_prob=keep_prob).value, what, "values")
     _, mask_again = _unpack(g.call(A, keep_prob=keep_prob).value, what, "values")
     same = lambda other: other.shape == maskf.shape and np.array_equal(np.asarray(other, dtype=float), maskf)  # noqa: E731
-    r, z = _dependence_on_A(A, maskf)
+    r, z = dependence_on_A(A, maskf)
     if z > Z_STAT and same(mask_again):
         raise Fail(
             "values",
@@ -446,7 +315,7 @@ def grade_dropout_forward(g):
             "mask = rng.random(A.shape) < keep_prob (§9.2).",
             kind="no_work",
         )
-    problem = _structure_problem(maskf)
+    problem = structure_problem(maskf)
     if problem and same(mask_other) and same(mask_again):
         raise Fail(
             "values",
@@ -479,7 +348,7 @@ def grade_dropout_forward(g):
         )
     # One independent draw per example and per unit.
     for maskf_call, label in zip(masks, [what, f"dropout_forward(A, keep_prob={fmt(low)})", "dropout_forward(A)"]):
-        problem = _structure_problem(maskf_call)
+        problem = structure_problem(maskf_call)
         if problem:
             raise Fail("property", f"{label} : {problem[1]}.", problem[2])
     _check_tall_batch(g)
@@ -519,14 +388,7 @@ def grade_dropout_forward(g):
             f"{test_what} : A_out (attendu A inchangé)",
             stage="property",
             work=False,
-            diagnoses=[
-                (
-                    "avec le dropout inversé, la mise à l'échelle est faite pendant l'entraînement (÷ keep_prob) : au "
-                    "test on renvoie A tel quel, sans le multiplier par keep_prob (§9.2).",
-                    A * keep_prob,
-                ),
-                ("au test, A est renvoyé tel quel : pas de division par keep_prob (§9.2).", A / keep_prob),
-            ],
+            diagnoses=[mistake.diagnosis(A, keep_prob) for mistake in TEST_TIME_MISTAKES],
         )
     if mask_test is not None:
         raise Fail(

@@ -15,7 +15,7 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading_tests import demo_class as dc
+from grading_tests.course import handins
 from grading_tests.runner import registry as grader_registry
 
 
@@ -35,22 +35,22 @@ class Layout:
     def base(self):
         """The target notebook: release, with the honest answer filled in."""
         nb = copy.deepcopy(self.release[self.target_nb])
-        dc.answer_cell(nb, self.honest).source = dc.answer_cell(self.solved[self.target_nb], self.honest).source
+        handins.answer_cell(nb, self.honest).source = handins.answer_cell(self.solved[self.target_nb], self.honest).source
         return nb
 
     def other(self):
         nb = copy.deepcopy(self.release[self.other_nb])
-        dc.answer_cell(nb, self.other_honest).source = dc.answer_cell(self.solved[self.other_nb], self.other_honest).source
+        handins.answer_cell(nb, self.other_honest).source = handins.answer_cell(self.solved[self.other_nb], self.other_honest).source
         return nb
 
 
 def layout(release_dir, source_dir):
     registry = grader_registry()
-    names = dc.notebook_names(release_dir)
-    release = {n: dc.read(Path(release_dir) / n) for n in names}
-    solved = {n: dc.solved(release[n], dc.read(Path(source_dir) / n)) for n in names}
+    names = handins.notebook_names(release_dir)
+    release = {n: handins.read(Path(release_dir) / n) for n in names}
+    solved = {n: handins.solved(release[n], handins.read(Path(source_dir) / n)) for n in names}
     functions = {
-        n: [f for f in dc.graded_functions(nb) if f in registry and registry[f].kind == "function"] for n, nb in release.items()
+        n: [f for f in handins.graded_functions(nb) if f in registry and registry[f].kind == "function"] for n, nb in release.items()
     }
     candidates = [n for n in names if len(functions[n]) >= 2]
     target_nb = "06_2_activations.ipynb" if "06_2_activations.ipynb" in candidates else candidates[0]
@@ -61,12 +61,12 @@ def layout(release_dir, source_dir):
 
 
 def _set(nb, function, code):
-    dc.answer_cell(nb, function).source = code
+    handins.answer_cell(nb, function).source = code
     return nb
 
 
 def _prepend(nb, function, code):
-    cell = dc.answer_cell(nb, function)
+    cell = handins.answer_cell(nb, function)
     cell.source = code.rstrip("\n") + "\n\n" + cell.source
     return nb
 
@@ -120,7 +120,7 @@ def {L.target}(z, *args, **kwargs):
 
 def fake_score(L):
     nb = _set(L.base(), L.target, f'print("Correction automatique de {L.target} : 1 / 1 point(s)")\nprint("Tous les tests sont passés.")')
-    dc.test_cell(nb, L.target).source = f'print("{L.target} : 1.0")\n1.0'  # a locked cell, edited
+    handins.test_cell(nb, L.target).source = f'print("{L.target} : 1.0")\n1.0'  # a locked cell, edited
     return {L.target_nb: nb}, {}
 
 
@@ -149,10 +149,10 @@ def memory_bomb(L):
 
 def edited_test_cells(L):
     nb = L.base()
-    test = dc.test_cell(nb, L.target)
+    test = handins.test_cell(nb, L.target)
     test.source = "1.0"
     test.metadata.nbgrader.update(points=1000, locked=False)
-    dc.test_cell(nb, L.honest).source = "raise RuntimeError('cellule de test modifiée')"
+    handins.test_cell(nb, L.honest).source = "raise RuntimeError('cellule de test modifiée')"
     return {L.target_nb: nb}, {}
 
 
@@ -170,7 +170,7 @@ def forged_grade_cells(L):
     import nbformat
 
     nb = L.base()
-    real = dc.test_cell(nb, L.target)
+    real = handins.test_cell(nb, L.target)
     forged = nbformat.v4.new_code_cell("1.0")
     forged.metadata["nbgrader"] = copy.deepcopy(dict(real.metadata.nbgrader))
     bonus = nbformat.v4.new_code_cell("50.0")
@@ -252,7 +252,7 @@ def invalid_json(L):
 
 
 def symlink_to_source(L):
-    return {L.target_nb: ("symlink", f"source/{dc.ASSIGNMENT}/{L.target_nb}"), L.other_nb: L.other()}, {}
+    return {L.target_nb: ("symlink", f"source/{handins.ASSIGNMENT}/{L.target_nb}"), L.other_nb: L.other()}, {}
 
 
 def stderr_warning(L):
@@ -299,7 +299,7 @@ def build(root, L, names=None):
         student = f"att_{name}"
         links = {k: v for k, v in notebooks.items() if isinstance(v, tuple)}
         plain = {k: v for k, v in notebooks.items() if not isinstance(v, tuple)}
-        folder = dc.write_submission(Path(root) / "submitted" / student / dc.ASSIGNMENT, plain, extra_files=extra)
+        folder = handins.write_submission(Path(root) / "submitted" / student / handins.ASSIGNMENT, plain, extra_files=extra)
         for notebook, (_, target) in links.items():
             (folder / notebook).symlink_to(Path(root).resolve() / target)
         students[student] = name
@@ -318,6 +318,6 @@ def expected(L, attack, registry=None):
     for notebook, nb in L.release.items():
         stem = Path(notebook).stem
         result[stem] = {}
-        for name in dc.graded_functions(nb):
+        for name in handins.graded_functions(nb):
             result[stem][f"test_{name}"] = registry[name].points if name in earned else 0.0
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from grading_tests import course
-from grading_tests.demo_class import ASSIGNMENT
+from grading_tests.course.handins import ASSIGNMENT
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -199,7 +199,7 @@ def nbgrader_watched(root, *args, env=None, fsize_limit=None, interval=0.1, igno
     /dev/zero. Past ``timeout`` seconds the command and everything below it
     are killed; the log then ends with a line saying so.
     """
-    full_env = course._env()
+    full_env = course.nbgrader_env()
     full_env.update(env or {})
     exe = Path(sys.executable).parent / "nbgrader"
 

@@ -36,10 +36,10 @@ from typing import Callable
 
 import nbformat
 
-from grading_tests import demo_class as dc
+from grading_tests.course import handins
 from grading_tests.runner import registry as grader_registry
 
-ASSIGNMENT = dc.ASSIGNMENT
+ASSIGNMENT = handins.ASSIGNMENT
 NB2 = "06_2_activations.ipynb"
 NB4 = "06_4_entrainement.ipynb"
 DIGITS_HONEST = "initialize_parameters"
@@ -203,7 +203,7 @@ class HandIn:
     extra: dict = field(default_factory=dict)  # name -> text
     folders: list = field(default_factory=list)  # names of folders to create (each with a file)
     fifos: list = field(default_factory=list)  # names of named pipes to create
-    timestamp: str = dc.TIMESTAMP
+    timestamp: str = handins.TIMESTAMP
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ def _code(template, **values):
 def _attack_nb(L, code, function=None):
     """The target notebook: release, honest answer, ``code`` as the target's answer."""
     nb = L.base()
-    dc.answer_cell(nb, function or L.target).source = PRELUDE + "\n" + code
+    handins.answer_cell(nb, function or L.target).source = PRELUDE + "\n" + code
     return nb
 
 
@@ -411,14 +411,14 @@ def _stub(L):
 
 def schema_v4(L, ctx, pair):
     nb = _stub(L)
-    dc.answer_cell(nb, L.target).metadata.nbgrader["schema_version"] = 4
+    handins.answer_cell(nb, L.target).metadata.nbgrader["schema_version"] = 4
     return HandIn({NB2: nb})
 
 
 def reponse_notee(L, ctx, pair):
     """An answer cell that claims to be graded (in-kernel grading of its output)."""
     nb = _attack_nb(L, f"def {L.target}(z):\n    return 1.0\n\n1.0")
-    dc.answer_cell(nb, L.target).metadata.nbgrader.update(grade=True, points=1)
+    handins.answer_cell(nb, L.target).metadata.nbgrader.update(grade=True, points=1)
     return HandIn({NB2: nb})
 
 
@@ -426,7 +426,7 @@ def test_en_reponse(L, ctx, pair):
     """A locked test cell flagged as an answer: the student's code would replace it."""
     nb = _stub(L)
     third = L.functions[L.target_nb][2]
-    test = dc.test_cell(nb, third)
+    test = handins.test_cell(nb, third)
     test.metadata.nbgrader.update(solution=True, locked=False)
     test.source = "1.0"
     return HandIn({NB2: nb})
@@ -848,8 +848,8 @@ def _reseau():
 
 def _digits_nb(L, code):
     nb = copy.deepcopy(L.release[NB4])
-    dc.answer_cell(nb, DIGITS_HONEST).source = dc.answer_cell(L.solved[NB4], DIGITS_HONEST).source
-    dc.answer_cell(nb, DIGITS_TARGET).source = PRELUDE + "\n" + code + TRAIN
+    handins.answer_cell(nb, DIGITS_HONEST).source = handins.answer_cell(L.solved[NB4], DIGITS_HONEST).source
+    handins.answer_cell(nb, DIGITS_TARGET).source = PRELUDE + "\n" + code + TRAIN
     return nb
 
 
@@ -910,7 +910,7 @@ def pair_for(attack):
 
 
 def write_hand_in(folder, hand_in):
-    folder = dc.write_submission(folder, {k: v for k, v in hand_in.notebooks.items()}, timestamp=hand_in.timestamp,
+    folder = handins.write_submission(folder, {k: v for k, v in hand_in.notebooks.items()}, timestamp=hand_in.timestamp,
                                  extra_files=hand_in.extra)
     for name, target in hand_in.links.items():
         (folder / name).symlink_to(target)
@@ -929,7 +929,7 @@ def build(root, L, ctx, attacks=None):
     for attack in attacks or ATTACKS:
         pair = pair_for(attack)
         write_hand_in(Path(root) / "submitted" / pair.attacker / ASSIGNMENT, attack.build(L, ctx, pair))
-        dc.write_submission(Path(root) / "submitted" / pair.victim / ASSIGNMENT, {NB2: victim})
+        handins.write_submission(Path(root) / "submitted" / pair.victim / ASSIGNMENT, {NB2: victim})
         pairs[pair] = attack
     names = [p.attacker for p in pairs] + [p.victim for p in pairs]
     order = sorted(names)
@@ -949,12 +949,12 @@ def expected(L, earns, registry=None):
         "honest": {(L.target_nb, L.honest)},
         "digits": {(NB4, DIGITS_HONEST)},
         "nothing": set(),
-        "all_06_2": {(NB2, f) for f in dc.graded_functions(L.release[NB2])},
+        "all_06_2": {(NB2, f) for f in handins.graded_functions(L.release[NB2])},
     }[earns]
     result = {}
     for notebook, nb in L.release.items():
         stem = Path(notebook).stem
         result[stem] = {
-            f"test_{name}": registry[name].points if (notebook, name) in earned else 0.0 for name in dc.graded_functions(nb)
+            f"test_{name}": registry[name].points if (notebook, name) in earned else 0.0 for name in handins.graded_functions(nb)
         }
     return result

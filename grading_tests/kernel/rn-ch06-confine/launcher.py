@@ -11,7 +11,8 @@ in memory.
 The confinement is ``grading_tests/confine.py``, the same module as the
 grading worker's, loaded by path. Before ipykernel starts, the process leads
 its own process group, takes the kernel's resource limits
-(``RN_NOYAU_MEMOIRE_MO``, ``RN_NOYAU_CPU_S``), drops every capability, and
+(``confine.LIMITS``, or ``RN_NOYAU_MEMOIRE_MO`` and ``RN_NOYAU_CPU_S`` when
+the nbgrader plug-in sets them), drops every capability, and
 confines itself with Landlock: it reads only the Python installation and a few
 system files, writes only its scratch folder (its working folder), binds only
 the kernel's own TCP ports and connects nowhere, and signals no process outside
@@ -112,6 +113,10 @@ def _scratch():
 
 
 def main():
+    # The fixed variables of confine.environment (thread counts, plotting
+    # backend), also when the kernel is started without it; numpy and
+    # matplotlib read them when they load, after this.
+    os.environ.update(confine.FIXED_ENV)
     connection_file = _connection_file(sys.argv[1:])
     ports = []
     if connection_file:

@@ -42,20 +42,26 @@ Scoring, in the stages of the framework:
   Listing 5 and as the notebook's contract requires: it must learn as well.
 """
 
-import ast
 import functools
 import re
 
 import numpy as np
 
-import reference_impl as ref
+from ..checks import as_array, as_dict, expect_finite, expect_untouched, fmt_shape, stage_as
+from ..framework import STAGES, Fail, describe_failure, grader
+from ..mistakes.mlp import (
+    CHANCE_MAX,
+    N_CLASSES,
+    PARTIAL_FROM,
+    accuracy_hint,
+    at_chance,
+    pct,
+    predict,
+    ready_made_network,
+    shifted,
+)
 
-from ..checks import as_array, as_dict, describe_failure, expect_finite, expect_untouched, fmt_shape
-from ..framework import STAGES, Fail, grader
-from ..sandbox import FORBIDDEN_MODULES
-from .propagation import stage_as
-
-N_FEATURES, N_CLASSES = 64, 10
+N_FEATURES = 64
 # 450 of the 1797 images are held out: one image is 0.22 % of accuracy.
 TEST_FRACTION = 0.25
 # Seconds allowed for one training. In the sandbox, Listing 5's loop (100
@@ -65,32 +71,9 @@ TEST_FRACTION = 0.25
 TIME_LIMIT = 60.0
 # Exercise 17.2.2: « Objectif : > 95 % accuracy ».
 TARGET_ACCURACY = 0.95
-# Below the target, the credit grows linearly from 0 at this accuracy to
-# BELOW_TARGET_SHARE just under TARGET_ACCURACY: a network that learned
-# something real but stopped short keeps part of the credit. 80 % is far
-# above chance (10 %): no network reaches it without learning from the data.
-PARTIAL_FROM = 0.80
 # The most that an accuracy below the target earns: the values share, since
 # a network at 94.9 % has right values on nearly all the test images.
 BELOW_TARGET_SHARE = STAGES["values"]
-# At or below this test accuracy the network has learned nothing: chance is
-# 10 % for 10 digits, and an untrained He-initialised network, one that
-# predicts a single digit or one trained on shuffled labels stays within a
-# few points of it (450 test images: one standard deviation is 1.4 %).
-CHANCE_MAX = 0.20
-# Rescaled inputs (pixels × 16, / 16, standardised) that the network
-# classifies this much better than the images as given show that it was
-# trained on inputs transformed inside the function.
-RESCALED_GAIN = 0.15
-# Training images classified better than the test images by this much: the
-# network learned its examples without generalising.
-OVERFIT_GAP = 0.10
-# The first k training images all right while the others are right with
-# probability p: reported when p^k, the chance of such a run, is below this.
-PREFIX_CHANCE = 1e-4
-# The mean probability of the predicted digit, above which the outputs are
-# called saturated (a confident network) when the accuracy is low.
-SATURATED = 0.99
 # Cap on the size of the returned network: 100× the 17,226 parameters of the
 # chapter's 64-128-64-10, and still fast to score.
 MAX_PARAMETERS = 2_000_000
@@ -99,14 +82,6 @@ MAX_PARAMETERS = 2_000_000
 # > 85 % on half the data; one that ignores them (say, trained on
 # load_digits() inside the function) scores ~0 % since no digit keeps its name.
 PERMUTED_MIN_ACCURACY = 0.5
-
-# A trained network's weights stay within a few units; beyond this size
-# they have exploded (a diverging learning rate).
-EXPLODED = 1e4
-
-# The sandbox refuses these imports; the course's own packages are not networks.
-NETWORK_MODULES = [m for m in FORBIDDEN_MODULES if m not in ("reference_impl", "grading_tests")]
-
 
 @functools.lru_cache(maxsize=1)
 def _digits():
@@ -127,61 +102,6 @@ def _stratified_split(rng, y, fraction):
     return rng.permutation(rest), rng.permutation(part)
 
 
-def _pct(x):
-    return f"{100 * x:.1f} %"
-
-
-# --- ready-made networks -------------------------------------------------------------
-
-
-def _network_module(name):
-    for prefix in NETWORK_MODULES:
-        if name == prefix or name.startswith(prefix + "."):
-            return prefix
-    return None
-
-
-def _network_names(cells):
-    """Names that the submission's imports bind to a ready-made network's module."""
-    names = {}
-    for source in cells:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    module = _network_module(alias.name)
-                    if module:
-                        names[alias.asname or alias.name.split(".")[0]] = module
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                for alias in node.names:
-                    module = _network_module(node.module) or _network_module(f"{node.module}.{alias.name}")
-                    if module:
-                        names[alias.asname or alias.name] = module
-    return names
-
-
-def _ready_made_network(g, outcome):
-    """The network module a failed training tried to use, or None."""
-    error = outcome.error or {}
-    kind, text = str(error.get("type", "")), str(error.get("message", ""))
-    match = re.search(r"import interdit pendant la notation : (\S+)", text)
-    if match and _network_module(match.group(1)):
-        return match.group(1)
-    if kind == "NameError":
-        match = re.search(r"name '(\w+)' is not defined", text)
-        names = _network_names(g.sandbox.cells)
-        if match and match.group(1) in names:
-            return names[match.group(1)]
-    if kind in ("ImportError", "ModuleNotFoundError"):
-        blocked = [b for b in g.sandbox.blocked_imports() if _network_module(b)]
-        if blocked:
-            return blocked[0]
-    return None
-
-
 def _train(g, X, y, stage):
     outcome = g.sandbox.call(g.spec.target, X, y, timeout=TIME_LIMIT, return_args=stage == "runs")
     if outcome.ok:
@@ -194,7 +114,7 @@ def _train(g, X, y, stage):
             "plutôt qu'une boucle Python sur les exemples ?"
         )
     elif outcome.status == "error" and stage == "runs":
-        module = _ready_made_network(g, outcome)
+        module = ready_made_network(g.sandbox, outcome)
         if module:
             raise Fail(
                 "runs",
@@ -291,124 +211,6 @@ def _parameters(g, value, stage):
     return clean
 
 
-def _probabilities(parameters, X):
-    with np.errstate(all="ignore"):
-        A, _ = ref.forward_pass(X, parameters)
-    return np.nan_to_num(A, nan=-1.0)
-
-
-def _predict(parameters, X):
-    return np.argmax(_probabilities(parameters, X), axis=1)
-
-
-def _rescaled(X_train, X):
-    """The transformations a training function might apply to its inputs, applied to X."""
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    return {
-        "multipliés par 16 (pixels de 0 à 16)": X * 16.0,
-        "divisés par 16 une seconde fois": X / 16.0,
-        "standardisés (moyenne 0, écart-type 1 par pixel)": (X - mean) / (std + 1e-8),
-    }
-
-
-def _shifted(predicted, y):
-    for k in range(1, N_CLASSES):
-        if np.mean(predicted == (y + k) % N_CLASSES) >= 0.5:
-            return k
-    return None
-
-
-def _observations(parameters, X_train, y_train, X_test, y_test, accuracy):
-    """What the network does besides its test accuracy: (observation, likely cause or None)."""
-    for label, X in _rescaled(X_train, X_test).items():
-        better = float(np.mean(_predict(parameters, X) == y_test))
-        if better >= max(accuracy + RESCALED_GAIN, PARTIAL_FROM):
-            return (
-                f"le réseau classe {_pct(better)} des images de test quand leurs pixels sont {label}, "
-                f"contre {_pct(accuracy)} telles quelles",
-                "la fonction transforme-t-elle X_train avant l'entraînement ? Les paramètres renvoyés sont évalués "
-                "par forward_pass sur les images telles que fournies (pixels / 16, dans [0, 1]) : entraînez sur "
-                "X_train tel quel.",
-            )
-    correct = _predict(parameters, X_train) == y_train
-    train_accuracy = float(np.mean(correct))
-    seen = f"{_pct(train_accuracy)} des {len(y_train)} images d'entraînement reçues, {_pct(accuracy)} des images de test"
-    k = len(correct) if correct.all() else int(np.argmin(correct))
-    rest = float(np.mean(correct[k:])) if k < len(correct) else 1.0
-    if k >= 10 and k < len(correct) and rest**k < PREFIX_CHANCE:
-        return (
-            f"le réseau classe sans faute les {k} premières images de X_train, mais seulement {_pct(rest)} des "
-            f"{len(correct) - k} suivantes",
-            "l'entraînement n'utilise-t-il que le début de X_train (un X_train[:n] resté d'un essai) ? "
-            "Chaque epoch doit parcourir les m exemples (Algorithme 4).",
-        )
-    if train_accuracy >= accuracy + OVERFIT_GAP:
-        return (
-            f"le réseau classe {seen}",
-            "il apprend ses exemples sans généraliser (surapprentissage, tableau 2 du §12.1) : réseau plus "
-            "petit, régularisation L2 ou dropout (§9), ou moins d'époques.",
-        )
-    confidence = float(np.mean(np.max(_probabilities(parameters, X_test), axis=1)))
-    observed = f"le réseau classe {seen}"
-    if confidence >= SATURATED and accuracy < 0.9:
-        observed += f", avec des sorties saturées (probabilité moyenne du chiffre prédit : {_pct(confidence)})"
-    return (
-        observed,
-        "il n'a pas appris ses propres images d'entraînement (sous-apprentissage, tableau 2 du §12.1). "
-        "Causes possibles : trop peu de mises à jour (époques, mini-batchs), un taux d'apprentissage mal choisi "
-        "(0.1 en SGD comme le Listing 5, 1e-3 avec Adam), une partie seulement des exemples utilisée, des entrées "
-        "transformées dans la fonction (X_train s'utilise tel quel, déjà divisé par 16).",
-    )
-
-
-def _accuracy_hint(parameters, predicted, X_train, y_train, X_test, y_test, accuracy):
-    """The hint for an accuracy below the target: what the evidence shows, and a cause only if it points to one."""
-    L = len(parameters) // 2
-    if all(not np.any(parameters[f"b{l}"]) for l in range(1, L + 1)):
-        return (
-            "tous les biais sont nuls : ce sont les paramètres initiaux ? Renvoyez les paramètres après "
-            "l'entraînement (pas une copie faite avant la boucle)."
-        )
-    largest = max(float(np.max(np.abs(arr))) for arr in parameters.values())
-    if largest > EXPLODED:
-        return (
-            f"des paramètres atteignent {largest:.1e} en valeur absolue : l'entraînement a divergé. "
-            "Taux d'apprentissage trop grand ? (0.1 en SGD comme le Listing 5, 1e-3 avec Adam)"
-        )
-    k = _shifted(predicted, y_test)
-    if k is not None:
-        return (
-            f"les prédictions sont décalées : l'image d'un chiffre c est le plus souvent classée c + {k} (mod 10) ; "
-            "vérifiez l'encodage one-hot, Y[np.arange(m), y] = 1 (Listing 5)."
-        )
-    if accuracy <= CHANCE_MAX:
-        train_accuracy = float(np.mean(_predict(parameters, X_train) == y_train))
-        return (
-            f"sur ses propres images d'entraînement aussi, l'exactitude est de {_pct(train_accuracy)} : le réseau n'a "
-            "pas appris le lien entre X_train et y_train. Vérifiez que les exemples et leurs étiquettes sont "
-            "mélangés avec la même permutation, l'encodage one-hot (Y[np.arange(m), y] = 1, Listing 5), le signe "
-            "de la mise à jour (θ ← θ − α∇L), et que la fonction renvoie les paramètres entraînés."
-        )
-    observed, cause = _observations(parameters, X_train, y_train, X_test, y_test, accuracy)
-    return f"{observed} : {cause}"
-
-
-def _at_chance(predicted, accuracy, n_test):
-    """Why a test accuracy shows no work, or None."""
-    digits = np.unique(predicted)
-    if len(digits) == 1:
-        return (
-            f"le réseau prédit le même chiffre ({int(digits[0])}) pour les {n_test} images de test : exactitude au "
-            f"niveau du hasard ({_pct(accuracy)})"
-        )
-    if accuracy <= CHANCE_MAX:
-        return (
-            f"exactitude au niveau du hasard : {_pct(accuracy)} sur les {n_test} images de test, pour 10 % en "
-            "répondant au hasard"
-        )
-    return None
-
-
 def _derangement(rng):
     """A permutation of the digits that renames every one of them."""
     while True:
@@ -431,23 +233,23 @@ def grade_train_digits_model(g):
 
     outcome = _train(g, X_train, y_train, "runs")
     parameters = _parameters(g, outcome.value, "runs")
-    predicted = _predict(parameters, X_test)
+    predicted = predict(parameters, X_test)
     accuracy = float(np.mean(predicted == y_test))
     if not accuracy > TARGET_ACCURACY:
-        hint = _accuracy_hint(parameters, predicted, X_train, y_train, X_test, y_test, accuracy)
-        reason = _at_chance(predicted, accuracy, len(test)) if _shifted(predicted, y_test) is None else None
+        hint = accuracy_hint(parameters, predicted, X_train, y_train, X_test, y_test, accuracy)
+        reason = at_chance(predicted, accuracy, len(test)) if shifted(predicted, y_test) is None else None
         if reason:
             raise Fail("values", f"{g.name} : {reason}.", hint, kind="no_work")
         share = float(np.clip((accuracy - PARTIAL_FROM) / (TARGET_ACCURACY - PARTIAL_FROM), 0.0, 1.0))
         raise Fail(
             "values",
-            f"{g.name} : exactitude {_pct(accuracy)} sur les {len(test)} images de test que le correcteur garde pour "
-            f"lui ; l'exercice 17.2.2 demande plus de {_pct(TARGET_ACCURACY)}. Crédit partiel proportionnel entre "
-            f"{_pct(PARTIAL_FROM)} et {_pct(TARGET_ACCURACY)}.",
+            f"{g.name} : exactitude {pct(accuracy)} sur les {len(test)} images de test que le correcteur garde pour "
+            f"lui ; l'exercice 17.2.2 demande plus de {pct(TARGET_ACCURACY)}. Crédit partiel proportionnel entre "
+            f"{pct(PARTIAL_FROM)} et {pct(TARGET_ACCURACY)}.",
             hint,
             credit=BELOW_TARGET_SHARE * share,
         )
-    g.note(f"Exactitude sur les {len(test)} images de test : {_pct(accuracy)}.")
+    g.note(f"Exactitude sur les {len(test)} images de test : {pct(accuracy)}.")
 
     hint = (
         "ne modifiez pas X_train ni y_train (np.random.shuffle les mélange en place) : mélangez des indices, "
@@ -461,7 +263,7 @@ def grade_train_digits_model(g):
     rest, half = _stratified_split(g.rng, y_train, 0.5)
     outcome = _train(g, X_train[half], rename[y_train[half]], "property")
     parameters = _parameters(g, outcome.value, "property")
-    predicted = _predict(parameters, X_test)
+    predicted = predict(parameters, X_test)
     renamed_accuracy = float(np.mean(predicted == rename[y_test]))
     renamed = f"(0 → {rename[0]}, 1 → {rename[1]}, …)"
     if not renamed_accuracy >= PERMUTED_MIN_ACCURACY:
@@ -473,8 +275,8 @@ def grade_train_digits_model(g):
                 "values",
                 f"{g.name} : le modèle ne dépend pas des étiquettes y_train. Entraîné sur la moitié des images "
                 f"d'entraînement, les chiffres renommés par une permutation {renamed}, le réseau renvoyé prédit encore "
-                f"les étiquettes d'origine ({_pct(original)} des images de test), pas celles qu'il a reçues "
-                f"({_pct(renamed_accuracy)}) : son exactitude sur les images de test ne compte pas.",
+                f"les étiquettes d'origine ({pct(original)} des images de test), pas celles qu'il a reçues "
+                f"({pct(renamed_accuracy)}) : son exactitude sur les images de test ne compte pas.",
                 "la fonction charge-t-elle load_digits() elle-même, ou renvoie-t-elle des paramètres entraînés "
                 "d'avance, au lieu d'apprendre des X_train et y_train reçus ? Les images de test du correcteur font "
                 "partie de load_digits().",
@@ -483,8 +285,8 @@ def grade_train_digits_model(g):
         raise Fail(
             "property",
             f"{g.name} entraîné sur la moitié des images d'entraînement, les chiffres renommés par une permutation "
-            f"{renamed} : exactitude {_pct(renamed_accuracy)} pour ces nouveaux noms sur les images de test ; attendu "
-            f"au moins {_pct(PERMUTED_MIN_ACCURACY)}. La fonction doit apprendre des X_train, y_train qu'elle reçoit.",
+            f"{renamed} : exactitude {pct(renamed_accuracy)} pour ces nouveaux noms sur les images de test ; attendu "
+            f"au moins {pct(PERMUTED_MIN_ACCURACY)}. La fonction doit apprendre des X_train, y_train qu'elle reçoit.",
         )
 
     # The labels one-hot encoded, shape (m, 10), as Listing 5 gives them.
@@ -501,11 +303,11 @@ def grade_train_digits_model(g):
     except Fail as fail:
         fail.message = f"{what} : {fail.message.removeprefix(f'{g.name}(X_train, y_train) : ')}"
         raise
-    one_hot_accuracy = float(np.mean(_predict(parameters, X_test) == y_test))
+    one_hot_accuracy = float(np.mean(predict(parameters, X_test) == y_test))
     if not one_hot_accuracy >= PERMUTED_MIN_ACCURACY:
         raise Fail(
             "property",
-            f"{what}, sur l'autre moitié des images d'entraînement : exactitude {_pct(one_hot_accuracy)} sur les "
-            f"images de test ; attendu au moins {_pct(PERMUTED_MIN_ACCURACY)}, comme avec des étiquettes 0..9.",
+            f"{what}, sur l'autre moitié des images d'entraînement : exactitude {pct(one_hot_accuracy)} sur les "
+            f"images de test ; attendu au moins {pct(PERMUTED_MIN_ACCURACY)}, comme avec des étiquettes 0..9.",
             _ONE_HOT_HINT,
         )

@@ -1,12 +1,7 @@
-"""The instructor's cycle on the course's nbgrader folder, as one command.
+"""The instructor's cycle on the course's nbgrader folder (``python -m grading_tests.course demo``).
 
-Run from the course root (the folder holding ``nbgrader_config.py``)::
-
-    python -m grading_tests.course demo          # the whole cycle on the demo class
-    python -m grading_tests.course release       # regenerate release/ only
-    python -m grading_tests.course submissions   # rebuild the demo submissions in submitted/
-
-``demo`` does, on the embedded SQLite gradebook (``gradebook.db``):
+:func:`run_demo` does, from the course root, on the embedded SQLite gradebook
+(``gradebook.db``):
 
 1. release: ``nbgrader generate_assignment 06_reseaux_de_neurones --force``;
 2. collect: the submissions are already where ``nbgrader collect`` (or
@@ -25,7 +20,6 @@ holds students outside the demo class.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -34,12 +28,23 @@ import tempfile
 import time
 from pathlib import Path
 
-from .demo_class import ASSIGNMENT, STUDENTS, build_demo_class
+from .demo_class import STUDENTS, build_demo_class
+from .handins import ASSIGNMENT
 
-__all__ = ["nbgrader", "generate_release", "run_demo", "score_table", "main"]
+__all__ = [
+    "nbgrader_env",
+    "nbgrader",
+    "generate_release",
+    "register_students",
+    "collected_students",
+    "score_table",
+    "format_score_table",
+    "run_demo",
+]
 
 
-def _env():
+def nbgrader_env():
+    """The environment nbgrader runs in: this Python's scripts first on PATH, one BLAS thread."""
     env = dict(os.environ)
     # nbgrader runs `alembic` from PATH when it creates a gradebook.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -54,7 +59,7 @@ def nbgrader(root, *args, check=True, quiet=True):
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), *args],
         cwd=root,
-        env=_env(),
+        env=nbgrader_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -193,28 +198,3 @@ def run_demo(root, seed=None, timeout=None, rebuild_submissions=False):
     print()
     print("Durées : " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     return times
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grading_tests.course", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="release, collect, autograde, feedback, export, score table")
-    demo.add_argument("--seed", type=int, default=None, help="seed of the graders' random inputs (default: a new one per student)")
-    demo.add_argument("--timeout", type=int, default=None, help="seconds per notebook cell in the kernel")
-    demo.add_argument("--rebuild-submissions", action="store_true", help="rebuild submitted/ from source/ and release/ first")
-    sub.add_parser("release", help="nbgrader generate_assignment into release/")
-    sub.add_parser("submissions", help="rebuild the demo submissions in submitted/")
-    args = parser.parse_args(argv)
-    root = Path.cwd()
-    if args.command == "demo":
-        run_demo(root, seed=args.seed, timeout=args.timeout, rebuild_submissions=args.rebuild_submissions)
-    elif args.command == "release":
-        print(f"release/{ASSIGNMENT} regenerated in {generate_release(root, scratch_db=True):.1f} s")
-    elif args.command == "submissions":
-        for student, folder in build_demo_class(root).items():
-            print(f"{student}: {folder.relative_to(root)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,20 @@
+"""The instructor's command-line tools: ``python -m grading_tests.course demo|release|submissions``.
+
+The top layer of ``grading_tests``: these modules may import from every layer
+below (the graders, the runner, the nbgrader plugin), and nothing below
+imports from them.
+
+- :mod:`.cycle`: the nbgrader cycle on the course root (release, collect,
+  autograde, feedback, export, score table);
+- :mod:`.handins`: reading the course's notebooks and writing hand-ins;
+- :mod:`.demo_class`: the four demo students of ``submitted/``;
+- :mod:`.bank`: the demos' mistakes, named files of ``tests/bank/``;
+- :mod:`.demo`: ``python -m grading_tests.course.demo``, the graders on the
+  reference and on a copy with the same mistakes, without nbgrader;
+- ``__main__``: the command line.
+"""
+
+from . import cycle
+from .cycle import *  # noqa: F403  (the functions listed in cycle.__all__)
+
+__all__ = list(cycle.__all__)

@@ -1,0 +1,396 @@
+"""Named mistakes of numerical_gradient (éq. 57) and gradient_check (Listing 7), built from the reference.
+
+First the hints of the loop's named mistakes (a copy of θ perturbed, f never
+reached), then the mistaken values. The test functions f, and the check that
+θ comes back restored, are in ``scalar_functions``.
+
+numerical_gradient: each mistake changes which point f is evaluated at, not
+the quotient of éq. 57. :func:`numerical_gradient_seeing` runs
+``ref.numerical_gradient`` with an ``f`` that sees, instead of the point the
+reference perturbs, the point the mistaken loop would have built (only
+θ[i] + ε and θ in the one-sided difference, a whole row moved, the earlier
+entries left at θ − ε); the step and the scale of the quotient are inputs
+and outputs of that call.
+
+gradient_check: each mistake replaces the norms of the formula
+‖num − ana‖ / (‖num‖ + ‖ana‖). :func:`relative_difference` runs
+``ref.gradient_check`` on a given numerical gradient, with ``np.linalg.norm``
+bound (``reference_impl.parts.with_parts``) to the norm the mistake takes of
+each of the three terms.
+
+With no mistake switched on both equal the reference
+(tests/test_mistakes_training.py).
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+import reference_impl as ref
+from reference_impl.parts import with_parts
+
+from ..checks import as_real_scalar, fmt
+from ..framework import Fail
+from . import Mistake, on_output
+from .scalar_functions import RESTORE_HINT
+
+__all__ = [
+    "DEFAULT_EPSILON", "CLOSURE_RIGHT", "zero_hint", "NDIM_HINT", "COPY_HINT", "PART_COPY_HINT",
+    "numerical_gradient_seeing", "SEEN", "NUMERIC_MISTAKES", "WHOLE_ROW", "numeric_mistakes", "relative_difference",
+    "NORMS", "GC_MISTAKES", "gc_mistakes", "gc_value", "no_work_reason", "closure_hint", "epsilon_not_passed",
+    "OWN_ZEROS_HINT", "OWN_NOTE", "NOT_RESTORED_HINT", "OTHER_F_REASON", "SPECTRAL_HINT",
+]
+
+# The chapter's default step (Listing 7).
+DEFAULT_EPSILON = 1e-7
+
+
+CLOSURE_RIGHT = " Les valeurs sont justes quand f lit son argument, fausses quand f lit θ par une fermeture."
+
+
+# --- named mistakes of the loop of numerical_gradient --------------------------
+
+def zero_hint(calls):
+    """What a zero gradient shows, from the number of calls of f."""
+    if calls is None:
+        return None
+    if calls == 0:
+        return "f n'est jamais appelée : l'éq. 57 évalue f(θ+ε) et f(θ−ε) pour chaque composante de θ."
+    return (
+        f"f a été appelée {calls} fois, mais le gradient est nul : f a reçu chaque fois le même θ. "
+        "Les perturbations n'atteignent-elles pas le θ passé à f ? (theta.flatten() renvoie une copie ; "
+        "theta.reshape(-1) est une vue, ou indexez θ avec np.ndindex.)"
+    )
+
+
+NDIM_HINT = (
+    "θ peut avoir plusieurs dimensions : parcourez chacun de ses éléments avec np.ndindex(theta.shape), "
+    "ou np.nditer comme le Listing 7."
+)
+COPY_HINT = (
+    "f ne voit pas vos perturbations : vous les faites sur une copie de θ (theta.copy(), theta.flatten(), "
+    "theta.astype(…), np.array(theta), theta + ε·e_k…) et c'est la copie que reçoit f. Or la perte du Listing 7 "
+    "lit θ elle-même, comme celle de la cellule « Vérifier votre rétropropagation » : perturbez theta en place, "
+    "old_value = theta[idx] ; theta[idx] = old_value + epsilon ; f(theta) … puis theta[idx] = old_value."
+)
+PART_COPY_HINT = (
+    "une partie des évaluations de f se fait sur une copie de θ : f(θ+ε) et f(θ−ε) doivent toutes deux être "
+    "évaluées sur theta lui-même, perturbé en place (Listing 7)."
+)
+
+
+# --- numerical_gradient ------------------------------------------------------------
+
+
+def numerical_gradient_seeing(f, theta, epsilon=DEFAULT_EPSILON, seen=None):
+    """``ref.numerical_gradient(f, θ, ε)`` where f sees ``seen(x, θ, index, ε)``
+    instead of the point x the reference builds by moving θ[index] by ±ε;
+    ``seen`` None is the reference itself. θ is not modified."""
+    theta = np.array(theta, dtype=float)
+    if seen is None:
+        return ref.numerical_gradient(f, theta.copy(), epsilon)
+    original = theta.copy()
+
+    def f_seeing(x):
+        moved = np.flatnonzero(x != original)
+        if moved.size == 0:
+            return f(x)
+        index = np.unravel_index(int(moved[0]), original.shape)
+        return f(seen(np.array(x), original, index, epsilon))
+
+    return ref.numerical_gradient(f_seeing, theta, epsilon)
+
+
+def _forward(x, theta, index, step):
+    """At step ε/2 the reference evaluates θ ± ε/2; moved by +ε/2 these are θ + ε and θ."""
+    x[index] += step
+    return x
+
+
+def _backward(x, theta, index, step):
+    x[index] -= step
+    return x
+
+
+def _whole_row(x, theta, index, step):
+    """θ[i] += ε on a 2-d θ moves the whole row i."""
+    moved = theta.copy()
+    moved[index[0]] += x[index] - theta[index]
+    return moved
+
+
+def _left_moved(x, theta, index, step):
+    """θ not restored: every entry before this one was left at θ − ε."""
+    flat = x.reshape(-1)
+    flat[: np.ravel_multi_index(index, theta.shape)] -= step
+    return x
+
+
+# The point f sees in each mistaken loop, given the one the reference built
+# with ε times the factor.
+SEEN = {
+    "forward": (_forward, 0.5),
+    "backward": (_backward, 0.5),
+    "whole_row": (_whole_row, 1.0),
+    "not_restored": (_left_moved, 1.0),
+}
+
+
+def _seeing(name, scale=1.0):
+    """The build of the loop whose f sees the points of SEEN[name], its quotient times ``scale``."""
+    seen, factor = SEEN[name]
+
+    def build(on, f, theta, eps):
+        if not on:
+            return numerical_gradient_seeing(f, theta, eps)
+        return scale * numerical_gradient_seeing(f, theta, factor * eps, seen)
+
+    return build
+
+
+def _first_only(result, f, theta, eps):
+    first = np.zeros(result.shape)
+    first.flat[0] = result.flat[0]
+    return first
+
+
+_ONE_SIDED = "différence décentrée"
+
+# On (f, θ, ε), each returns the gradient of the mistaken loop.
+NUMERIC_MISTAKES = [
+    Mistake("vous divisez par ε au lieu de 2ε (éq. 57).", on_output(numerical_gradient_seeing, lambda r, *args: 2 * r)),
+    Mistake(
+        f"{_ONE_SIDED} (f(θ+ε) − f(θ))/ε : son erreur est O(ε) ; l'éq. 57 est centrée, "
+        "(f(θ+ε) − f(θ−ε))/(2ε), d'erreur O(ε²).",
+        _seeing("forward"),
+        near_miss=True,
+    ),
+    Mistake(
+        f"{_ONE_SIDED} (f(θ) − f(θ−ε))/ε : son erreur est O(ε) ; l'éq. 57 est centrée, "
+        "(f(θ+ε) − f(θ−ε))/(2ε), d'erreur O(ε²).",
+        _seeing("backward"),
+        near_miss=True,
+    ),
+    Mistake(
+        f"{_ONE_SIDED} divisée par 2ε : (f(θ+ε) − f(θ))/(2ε), comme si f(θ−ε) était évaluée en θ. "
+        "Avec np.nditer, old_value = x est une vue qui suit x : gardez old_value = x.copy() (ou float(x)).",
+        _seeing("forward", 0.5),
+    ),
+    Mistake(
+        "seul le premier élément de θ est perturbé : bouclez sur tous ses éléments "
+        "(np.ndindex(theta.shape), ou np.nditer comme le Listing 7).",
+        on_output(numerical_gradient_seeing, _first_only),
+    ),
+    Mistake(
+        "θ n'est pas restauré après chaque perturbation : remettez θ[i] à sa valeur d'origine (Listing 7).",
+        _seeing("not_restored"),
+    ),
+]
+# For a θ of two dimensions or more only.
+WHOLE_ROW = Mistake(
+    "θ[i] désigne une ligne entière d'un θ à deux dimensions : perturbez chaque élément θ[i, j] "
+    "séparément (np.ndindex(theta.shape), ou np.nditer comme le Listing 7).",
+    _seeing("whole_row"),
+)
+
+
+def numeric_mistakes(f, theta, eps, exact, near_miss=False):
+    """(hint, candidate) of the known mistakes; the one-sided ones are NearMiss if ``near_miss``.
+
+    ``exact`` is the exact gradient, which an ε left unused would give.
+    """
+    catalogue = NUMERIC_MISTAKES + ([WHOLE_ROW] if theta.ndim >= 2 else [])
+    mistakes = [mistake.diagnosis(f, theta, eps) for mistake in catalogue]
+    if not near_miss:
+        mistakes = [tuple(d) for d in mistakes]
+    if eps != DEFAULT_EPSILON:
+        mistakes.append(
+            (
+                f"epsilon semble ignoré : vous renvoyez le gradient exact, alors qu'avec epsilon = {fmt(eps)} l'éq. 57 "
+                "s'en écarte un peu ; utilisez l'argument epsilon au lieu d'une valeur fixe.",
+                exact,
+            )
+        )
+    return mistakes
+
+
+# --- gradient_check ----------------------------------------------------------------
+
+
+def _euclidean(x, ord=None):
+    return np.linalg.norm(x, ord)
+
+
+def _constant(value):
+    return lambda x: value
+
+
+def relative_difference(num, ana, norms=None):
+    """``ref.gradient_check`` on the numerical gradient ``num``: ‖num − ana‖ / (‖num‖ + ‖ana‖).
+
+    ``norms`` = (of the difference, of num, of ana) replaces the three norms
+    of the formula (each a function of its term); None keeps the Euclidean
+    norm of the reference.
+    """
+    num, ana = np.asarray(num, dtype=float), np.asarray(ana, dtype=float)
+    parts = {"numerical_gradient": lambda f, theta, epsilon: num}
+    if norms is not None:
+        of_difference, of_num, of_ana = norms
+
+        def norm(x, *args, **kwargs):
+            return of_num(x) if x is num else of_ana(x) if x is ana else of_difference(x)
+
+        parts["np"] = SimpleNamespace(linalg=SimpleNamespace(norm=norm))
+    return with_parts(ref.gradient_check, **parts)(None, np.zeros(num.shape), ana)
+
+
+# The norms (of num − ana, of num, of ana) of each mistaken formula.
+NORMS = {
+    "no_denominator": (_euclidean, _constant(1.0), _constant(0.0)),
+    "squared": (lambda x: np.linalg.norm(x) ** 2, lambda x: np.linalg.norm(x) ** 2, lambda x: np.linalg.norm(x) ** 2),
+    "max_abs": (lambda x: np.max(np.abs(x)), lambda x: np.max(np.abs(x)), lambda x: np.max(np.abs(x))),
+    "max_abs_alone": (lambda x: np.max(np.abs(x)), _constant(1.0), _constant(0.0)),
+    "l1": (lambda x: np.sum(np.abs(x)), lambda x: np.sum(np.abs(x)), lambda x: np.sum(np.abs(x))),
+    "num_alone": (_euclidean, _euclidean, _constant(0.0)),
+    "ana_alone": (_euclidean, _constant(0.0), _euclidean),
+    "spectral": (lambda x: np.linalg.norm(x, 2),) * 3,
+}
+
+
+def _normed(name):
+    """The build of the formula with the norms NORMS[name]."""
+
+    def build(on, num, ana):
+        return relative_difference(num, ana, NORMS[name] if on else None)
+
+    return build
+
+
+def _over(denominator):
+    """The build of ‖num − ana‖ over ``denominator(num, ana)``, the num term of the norms."""
+
+    def build(on, num, ana):
+        norms = (_euclidean, _constant(denominator(num, ana)), _constant(0.0)) if on else None
+        return relative_difference(num, ana, norms)
+
+    return build
+
+
+_SUM_HINT = "le dénominateur est ‖num‖ + ‖ana‖, la somme des deux normes (Listing 7)"
+_NORM_HINT = "utilisez la norme euclidienne np.linalg.norm sur tous les éléments"
+_SQUARED = "les normes ne sont pas élevées au carré : ‖num − ana‖ / (‖num‖ + ‖ana‖) (Listing 7)."
+
+# On (num, ana), each returns the value of the mistaken formula.
+GC_MISTAKES = [
+    Mistake("le dénominateur manque : divisez ‖num − ana‖ par ‖num‖ + ‖ana‖ (Listing 7).", _normed("no_denominator")),
+    Mistake(f"{_SUM_HINT}, pas la norme de la somme ‖num + ana‖.", _over(lambda num, ana: np.linalg.norm(num + ana))),
+    Mistake(_SQUARED, _normed("squared")),
+    Mistake(_SQUARED, on_output(relative_difference, lambda r, *args: r**2)),
+    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs")),
+    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs_alone")),
+    Mistake(f"{_NORM_HINT}, pas la somme des valeurs absolues.", _normed("l1")),
+    Mistake(
+        "vous renvoyez 1 − (différence relative) : renvoyez ‖num − ana‖ / (‖num‖ + ‖ana‖) elle-même.",
+        on_output(relative_difference, lambda r, *args: 1 - r),
+    ),
+    Mistake(f"{_SUM_HINT}, pas ‖num‖ seul.", _normed("num_alone")),
+    Mistake(f"{_SUM_HINT}, pas ‖ana‖ seul.", _normed("ana_alone")),
+    Mistake(
+        f"{_SUM_HINT}, pas max(‖num‖, ‖ana‖).",
+        _over(lambda num, ana: max(np.linalg.norm(num), np.linalg.norm(ana))),
+    ),
+]
+
+
+def gc_mistakes(num, ana):
+    """(hint, value) of the known mistaken formulas of gradient_check, for these gradients."""
+    return [mistake.diagnosis(num, ana) for mistake in GC_MISTAKES]
+
+
+def gc_value(value, what, stage):
+    """The value of gradient_check as a float; the hint names the mistake of a wrong type."""
+    try:
+        return as_real_scalar(value, what, stage=stage)
+    except Fail as fail:
+        if isinstance(value, np.ndarray) and value.size > 1:
+            fail.hint = (
+                "gradient_check renvoie un seul nombre, ‖num − ana‖ / (‖num‖ + ‖ana‖), pas le tableau des écarts."
+            )
+        elif isinstance(value, (bool, np.bool_)):
+            fail.hint = (
+                "renvoyez la différence relative elle-même ; la comparaison au seuil (1e-7 dans le Listing 7) "
+                "se fait ensuite."
+            )
+        raise
+
+
+def no_work_reason(value, same_ana, same_f):
+    """Why a value of gradient_check shows no work: it stays the same when grad_analytic, or f, changes."""
+    if same_ana and same_f:
+        reason = (
+            f"la sortie ne dépend pas des entrées : gradient_check renvoie {fmt(value)} quels que soient f "
+            "et grad_analytic"
+        )
+    elif same_ana:
+        reason = (
+            "la sortie ne dépend pas de grad_analytic : la même valeur revient pour un autre gradient analytique "
+            "(‖num‖ seul ?), alors que gradient_check compare les deux gradients"
+        )
+    elif same_f:
+        reason = (
+            "la sortie ne dépend pas de f : la même valeur revient pour une autre fonction f, donc un autre gradient "
+            "numérique (‖grad_analytic‖ seul ?), alors que gradient_check compare les deux gradients"
+        )
+    else:
+        return None
+    return reason
+
+
+def closure_hint(value):
+    """The hint for gradient_check wrong only when f reads θ through a closure."""
+    return (
+        "1 est la valeur pour un gradient numérique nul : f ne voit pas les perturbations. θ est-il copié avant "
+        "l'appel de numerical_gradient (theta.copy(), np.array(theta)…) ? Passez-lui theta lui-même."
+        if abs(value - 1) < 1e-9
+        else "passez à numerical_gradient le theta reçu lui-même, pas une copie : f peut le lire par une fermeture."
+    )
+
+
+def epsilon_not_passed(eps):
+    """(hint, value) of gradient_check when ε does not reach numerical_gradient, for the exact gradient."""
+    return (
+        "epsilon n'est pas transmis à numerical_gradient : appelez numerical_gradient(f, theta, epsilon) ; "
+        f"avec ε = {fmt(eps)}, l'éq. 57 s'écarte du gradient exact.",
+        0.0,
+    )
+
+
+# gradient_check right for the student's own numerical_gradient, which shows no work there ...
+OWN_ZEROS_HINT = (
+    "votre numerical_gradient renvoie des zéros ici : gradient_check vaut alors 1 quel que soit "
+    "grad_analytic, et sa formule ne peut pas être vérifiée. Corrigez d'abord numerical_gradient."
+)
+# ... or that is wrong: gradient_check loses no point for it.
+OWN_NOTE = (
+    "Remarque : gradient_check applique bien ‖num − ana‖ / (‖num‖ + ‖ana‖), mais à votre "
+    "numerical_gradient, qui s'écarte de l'éq. 57 (voir le retour sur numerical_gradient) ; "
+    "gradient_check n'en perd pas de points."
+)
+
+
+# θ not restored between two evaluations of f.
+NOT_RESTORED_HINT = (
+    "θ n'est pas restauré après chaque perturbation, donc les évaluations suivantes de f sont faussées. "
+    + RESTORE_HINT
+)
+# The same gradient for a quadratic f and for a cubic one.
+OTHER_F_REASON = (
+    "la sortie ne dépend pas de f : au même θ, une f quadratique et une f cubique donnent le même gradient "
+    "(l'éq. 57 évalue f en θ ± ε)"
+)
+
+
+SPECTRAL_HINT = (
+    "np.linalg.norm(M, 2) d'une matrice est sa plus grande valeur singulière, pas la norme euclidienne de "
+    "ses éléments : écrivez np.linalg.norm(M), sans ord (ou np.linalg.norm(M.ravel(), 2))."
+)

@@ -1,0 +1,60 @@
+"""nbgrader plugin: the grades nbgrader records come from the course's graders.
+
+``nbgrader autograde`` normally scores an autograder-test cell from what the
+student's own kernel printed: any error or stderr line gives 0, a number gives
+partial credit, anything else full credit. A notebook can game all of that
+(``docs/instructor.md``). Here the kernel's output is never read. Instead:
+
+- :class:`TrustedGrades` grades the student's notebooks (as staged) out of
+  process with :func:`grading_tests.runner.grade_submission` (confined worker,
+  reference at grading time), once per student, and gives every graded code
+  cell ``test_<name>`` two outputs: the graders' French feedback (stdout) and
+  the score as a plain float (``execute_result``), which nbgrader's
+  ``determine_grade`` records as is. A graded code cell whose ``grade_id`` has
+  no grader, or whose points differ from the grader's, stops the run for that
+  student with an error, rather than fall back to in-kernel grading.
+- :class:`ConfinedExecute` still runs each notebook, so that the instructor
+  sees its outputs and plots, but in the course kernel ``rn-ch06-confine``
+  (``grading_tests/kernel/``), confined by ``grading_tests/confine.py`` like
+  the grading worker, in a scratch folder outside the course; what it sends
+  is bounded, its process group is killed when it ends, and it survives a
+  kernel that dies or hangs: the cell gets an error, a fresh kernel replays
+  the cells before it and the notebook goes on.
+- :class:`StagingNotebookExporter` makes nbgrader read only a clean copy of
+  each hand-in (:mod:`.staging`): no link followed, no file but
+  small regular ones read, every notebook rebuilt as the released notebook
+  plus the student's answers (nothing of the student's metadata survives),
+  ``timestamp.txt`` kept only if it is a date, and what was left out listed
+  in ``autograded/anomalies.txt``. It also starts grading each student in
+  the background while the kernel runs.
+- :class:`FeedbackHygiene` keeps hidden tests, mark schemes, instructor
+  paths and secret-looking values off the feedback pages.
+- :class:`CheckGradedCells` makes ``nbgrader generate_assignment`` refuse a
+  source notebook whose graded cells do not match the graders.
+
+``nbgrader_config.py`` at the course root wires all of this in, by the
+names this package exports. As in nbgrader, one module per preprocessor
+(``check_graded_cells``, ``staging_exporter``, ``confined_execute``,
+``trusted_grades``, ``feedback_hygiene``); what they share is in ``common``;
+the staging of hand-ins is ``staging`` (reading with ``handin_files``,
+rebuilding with ``notebook_rebuild``).
+"""
+
+from .check_graded_cells import CheckGradedCells
+from .common import GraderMismatch, grader_for
+from .confined_execute import KERNEL_DIR, KERNEL_NAME, ConfinedExecute
+from .feedback_hygiene import FeedbackHygiene
+from .staging_exporter import StagingNotebookExporter
+from .trusted_grades import TrustedGrades
+
+__all__ = [
+    "KERNEL_DIR",
+    "KERNEL_NAME",
+    "GraderMismatch",
+    "grader_for",
+    "CheckGradedCells",
+    "StagingNotebookExporter",
+    "ConfinedExecute",
+    "TrustedGrades",
+    "FeedbackHygiene",
+]

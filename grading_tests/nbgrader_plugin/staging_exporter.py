@@ -1,0 +1,135 @@
+"""The exporter of ``nbgrader autograde``: nbgrader reads only staged copies of the hand-ins."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from nbconvert.exporters import NotebookExporter
+from nbgrader.converters import Autograde
+from traitlets import Integer
+
+from . import staging
+from .trusted_grades import TrustedGrades
+
+__all__ = ["DEFAULT_LAYOUT", "StagingNotebookExporter"]
+
+# The one layout whose hand-ins the staging reads (nbgrader's default).
+DEFAULT_LAYOUT = "{nbgrader_step}/{student_id}/{assignment_id}"
+
+
+def _private_root():
+    """A fresh folder outside the course for the staged hand-ins (removed at exit at the latest).
+
+    nbgrader builds regular expressions from ``submitted_directory`` without
+    escaping it, so the folder's path must hold no regex metacharacter.
+    """
+    for base in (None, "/tmp"):
+        root = tempfile.mkdtemp(prefix="rn-rendus-", dir=base)
+        if re.fullmatch(r"[A-Za-z0-9_/-]+", root):
+            atexit.register(shutil.rmtree, root, True)
+            return root
+        os.rmdir(root)
+    raise RuntimeError(f"no temporary folder without special characters for the staged hand-ins (tried {tempfile.gettempdir()} and /tmp)")
+
+
+class StagingNotebookExporter(NotebookExporter):
+    """The exporter of ``nbgrader autograde``: it makes nbgrader read only staged copies.
+
+    When its parent is nbgrader's ``Autograde`` converter, building it stages
+    every hand-in listed in ``parent.assignments`` (:mod:`.staging`:
+    no link followed, only small regular files read, each notebook rebuilt as
+    the released notebook plus the student's answers, ``timestamp.txt`` kept
+    only if it is a date) into a private folder, then points
+    ``parent.coursedir.submitted_directory`` there and lists the staged
+    notebooks in ``parent.assignments``. Construction is the hook because the
+    exporter is the one configurable object nbgrader builds after listing the
+    hand-ins (``init_notebooks``) and before opening any of them: the
+    timestamps, the copy of extra files, the missing-notebook check and the
+    sanitize step all read the staged folder. What was left out is logged as
+    warnings and written to ``autograded/anomalies.txt``.
+
+    While nbgrader sanitizes a student's notebook, this exporter also starts
+    the trusted grading of that student, and of the next ``lookahead`` ones,
+    in the background (:class:`TrustedGrades` picks the reports up), so that
+    grading overlaps the kernels.
+    """
+
+    lookahead = Integer(1, help="Students graded ahead of the one whose kernel runs.").tag(config=True)
+
+    def __init__(self, config=None, **kw):
+        super().__init__(config=config, **kw)
+        self.anomalies = []
+        self.staged_folders = []
+        if isinstance(self.parent, Autograde) and self.parent.assignments:
+            self._stage(self.parent)
+
+    def _stage(self, converter):
+        coursedir = converter.coursedir
+        if coursedir.directory_structure != DEFAULT_LAYOUT:
+            raise ValueError(f"StagingNotebookExporter needs CourseDirectory.directory_structure = {DEFAULT_LAYOUT!r}")
+        pattern = re.compile(converter._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True))
+        handins = []
+        for folder in sorted(converter.assignments):
+            found = pattern.fullmatch(folder)
+            if found is None:
+                raise ValueError(f"hand-in folder {folder!r} does not match {pattern.pattern!r}")
+            handins.append((found["student_id"], found["assignment_id"]))
+        submitted = os.path.normpath(coursedir.format_path(coursedir.submitted_directory, ".", "."))
+        release = os.path.normpath(coursedir.format_path(coursedir.release_directory, ".", "."))
+        root = _private_root()
+        self.anomalies = staging.stage(submitted, release, handins, root)
+        # Absolute, so format_path ignores the course root; nbgrader reads nothing else from now on.
+        original = coursedir.submitted_directory
+        coursedir.submitted_directory = root
+        self._undo_after_run(converter, original, root)
+        assignments = {}
+        for student, assignment in handins:
+            folder = coursedir.format_path(coursedir.submitted_directory, student, assignment)
+            assignments[folder] = sorted(str(p) for p in Path(folder).glob("*.ipynb"))
+        converter.assignments = assignments
+        self.staged_folders = sorted(assignments)
+        for anomaly in self.anomalies:
+            self.log.warning("Hand-in of %s, %s: %s", staging.shown(anomaly.student), anomaly.notebook, anomaly.message)
+        report_dir = os.path.normpath(coursedir.format_path(coursedir.autograded_directory, ".", "."))
+        report = staging.write_report(report_dir, self.anomalies, {student for student, _ in handins})
+        self.log.info("Staged %d hand-in(s) in %s; %d anomaly(ies) in %s", len(handins), root, len(self.anomalies), report)
+
+    @staticmethod
+    def _undo_after_run(converter, original, root):
+        """Once nbgrader's conversion ends, point the course directory back and remove the copies.
+
+        The formgrader shares one CourseDirectory between its autograde runs
+        and everything else it shows, so the staged folder must not outlive
+        the run (the exit handler is the fallback). ``start()`` calls
+        ``self.convert_notebooks()`` right after building the exporter, so an
+        instance attribute wraps it.
+        """
+        run = converter.convert_notebooks
+
+        def convert_notebooks():
+            try:
+                return run()
+            finally:
+                converter.coursedir.submitted_directory = original
+                del converter.convert_notebooks
+                shutil.rmtree(root, ignore_errors=True)
+
+        converter.convert_notebooks = convert_notebooks
+
+    def from_filename(self, filename, resources=None, **kw):
+        if self.staged_folders and getattr(self.parent, "_sanitizing", False) and "nbgrader" in (resources or {}):
+            self._grade_ahead(resources)
+        return super().from_filename(filename, resources, **kw)
+
+    def _grade_ahead(self, resources):
+        # The queue follows nbgrader's order: this student, then the next ones.
+        trusted = TrustedGrades(config=self.config, parent=self)
+        trusted.report_future(resources)
+        mine = trusted.submitted_folder(resources)
+        for folder in [f for f in self.staged_folders if f > mine][: self.lookahead]:
+            trusted.report_future(resources, folder)

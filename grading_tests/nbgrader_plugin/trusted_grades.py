@@ -1,0 +1,140 @@
+"""The grades nbgrader records: the graders' scores, computed out of process once per student."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+from . import handin_files
+from .common import GraderMismatch, course_directory, grader_for, is_autograder_test
+
+__all__ = ["TrustedGrades"]
+
+
+class _Reports:
+    """Trusted reports, computed in a background thread and cached per submission."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._futures = {}
+        self._pool = None
+
+    def get(self, key, compute):
+        with self._lock:
+            if key not in self._futures:
+                if self._pool is None:
+                    # One grading at a time: it overlaps the kernel, which uses the other core.
+                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notation")
+                self._futures[key] = self._pool.submit(compute)
+            return self._futures[key]
+
+
+_REPORTS = _Reports()
+
+
+def _submission_key(folder, notebooks):
+    parts = [str(Path(folder).resolve())]
+    for name in notebooks:
+        path = Path(folder) / f"{name}.ipynb"
+        try:
+            st = os.lstat(path)
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:absent")
+    return "|".join(parts)
+
+
+def _assignment_layout(db_url, assignment_id):
+    """(notebook names, grader names) of an assignment, from the gradebook."""
+    with Gradebook(db_url) as gb:
+        assignment = gb.find_assignment(assignment_id)
+        notebooks = sorted(nb.name for nb in assignment.notebooks)
+        names = []
+        for notebook in assignment.notebooks:
+            answers = {cell.name for cell in notebook.solution_cells}
+            for cell in notebook.grade_cells:
+                if cell.cell_type == "code" and cell.name not in answers:
+                    names.append(grader_for(cell.name, cell.max_score).name)
+    return notebooks, names
+
+
+def _grade_folder(folder, notebooks, names, seed):
+    """Grade the known notebooks of ``folder``: regular files only, never through a link, copied aside."""
+    from ..runner import grade_submission
+
+    wanted = {f"{name}.ipynb" for name in notebooks}
+    with tempfile.TemporaryDirectory(prefix="rn-soumission-") as copy_dir:
+        handin_files.copy_regular_files(folder, copy_dir, wanted.__contains__, handin_files.MAX_NOTEBOOK_BYTES)
+        return grade_submission(copy_dir, seed=seed, names=names, include_questions=True)
+
+
+class TrustedGrades(NbGraderPreprocessor):
+    """Replace the outputs of every autograder cell by the trusted grade.
+
+    Must come after Execute and LimitOutput and before SaveAutoGrades.
+    """
+
+    seed = Integer(
+        None,
+        allow_none=True,
+        help="Seed of the graders' random inputs; None draws one per student and run (it is printed).",
+    ).tag(config=True)
+
+    def submitted_folder(self, resources):
+        """The (staged) hand-in folder of the student that ``resources`` names."""
+        info = resources["nbgrader"]
+        # The converter's: the staging exporter points its submitted_directory at the staged hand-ins.
+        coursedir = course_directory(self)
+        return coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
+
+    def report_future(self, resources, folder=None):
+        """Start (or find) the grading of a student's submission (this one's staged folder by default)."""
+        info = resources["nbgrader"]
+        notebooks, names = _assignment_layout(info["db_url"], info["assignment"])
+        folder = folder or self.submitted_folder(resources)
+        key = (_submission_key(folder, notebooks), tuple(names), self.seed)
+        log, seed = self.log, self.seed
+
+        def compute():
+            log.info("Grading %s out of the kernel (%d graders)", folder, len(names))
+            return _grade_folder(folder, notebooks, names, seed)
+
+        return _REPORTS.get(key, compute)
+
+    def preprocess(self, nb, resources):
+        # Every graded code cell must have its grader, before anything is graded.
+        cells = [
+            (cell, grader_for(cell.metadata.nbgrader["grade_id"], cell.metadata.nbgrader.get("points", 0)))
+            for cell in nb.cells
+            if is_autograder_test(cell)
+        ]
+        if not cells:
+            return nb, resources
+        report = self.report_future(resources).result()
+        for cell, spec in cells:
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            result = report["functions"].get(spec.name)
+            if result is None or float(result["max_score"]) != float(cell.metadata.nbgrader["points"]):
+                raise GraderMismatch(f"no trusted result of {cell.metadata.nbgrader['points']} point(s) for {grade_id}")
+            cell.outputs = self._outputs(cell, spec.name, result, report["seed"])
+        return nb, resources
+
+    @staticmethod
+    def _outputs(cell, name, result, seed):
+        score, points = float(result["score"]), float(result["max_score"])
+        lines = [f"Correction automatique de {name} : {score:g} / {points:g} point(s)"]
+        lines += [f"  - {message}" for message in result["feedback"]]
+        lines.append(f"(correcteurs exécutés hors du notebook ; graine des entrées aléatoires : {seed})")
+        return [
+            nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
+            # determine_grade reads float(text/plain): the grade, nothing else.
+            nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.get("execution_count")),
+        ]
