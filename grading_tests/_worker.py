@@ -85,7 +85,9 @@ class _Guard:
             prefix = self._forbidden_module(str(args[0]))
             if prefix is not None:
                 self.blocked.append(prefix)
-                raise ImportError(f"import interdit pendant la notation : {prefix}")
+                refused = ImportError(f"import interdit pendant la notation : {prefix}")
+                refused.blocked = prefix
+                raise refused
         elif event in _BLOCKED_EVENTS:
             raise PermissionError(f"interdit pendant la notation : {_BLOCKED_EVENTS[event]} ({event})")
         elif event in ("os.kill", "os.killpg") and args[0] != os.getpid():
@@ -165,13 +167,19 @@ def _describe_error(exc, filename):
         for guard in _GUARDS:
             guard.blocked.append(module)
         exc = ImportError(f"import interdit pendant la notation : {module}").with_traceback(exc.__traceback__)
+        exc.blocked = module
     tb = traceback.extract_tb(exc.__traceback__)
     frames = [f for f in tb if f.filename.startswith(filename)]
     where = None
     if frames:
         frame = frames[-1]
         where = {"cell": frame.filename[len(filename) :].rstrip(">"), "line": frame.lineno, "code": frame.line}
-    return {"type": type(exc).__name__, "message": wire.clip(exc, "message"), "where": where}
+    error = {"type": type(exc).__name__, "message": wire.clip(exc, "message"), "where": where}
+    blocked = getattr(exc, "blocked", None)
+    if isinstance(blocked, str):
+        # The module the guard refused, for the grader to name without reading the message.
+        error["blocked"] = wire.clip(blocked, "message")
+    return error
 
 
 def _run_cells(cells, skip, namespace, out_fd, nonce):

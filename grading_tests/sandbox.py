@@ -389,4 +389,6 @@ def _clean_error(error):
         }
     if "during" in error:
         clean["during"] = wire.clip(error["during"], "during")
+    if isinstance(error.get("blocked"), str):
+        clean["blocked"] = wire.clip(error["blocked"], "message")
     return clean

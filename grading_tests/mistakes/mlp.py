@@ -102,9 +102,9 @@ def ready_made_network(sandbox, outcome):
     """The network module a failed training tried to use, or None."""
     error = outcome.error or {}
     kind, text = str(error.get("type", "")), str(error.get("message", ""))
-    match = re.search(r"import interdit pendant la notation : (\S+)", text)
-    if match and network_module(match.group(1)):
-        return match.group(1)
+    blocked = error.get("blocked")
+    if isinstance(blocked, str) and network_module(blocked):
+        return blocked
     if kind == "NameError":
         match = re.search(r"name '(\w+)' is not defined", text)
         names = network_names(sandbox.cells)
