@@ -5,9 +5,13 @@ Run from the course root (the folder holding ``nbgrader_config.py``)::
     python -m grading_tests.course demo          # the whole cycle on the demo class
     python -m grading_tests.course release       # regenerate release/ only
     python -m grading_tests.course submissions   # rebuild the demo submissions in submitted/
+    python -m grading_tests.course autograde 06_reseaux_de_neurones [--workers N] [--scheduler tcp://HOST:PORT]
+        [--db-url URL] [--seed N] [--student ID ...] [--force] [--no-execute] [--timeout S]
 
 ``demo`` runs :func:`.cycle.run_demo` (release, collect, autograde, feedback,
-export, score table) on the demo class (:mod:`.demo_class`).
+export, score table) on the demo class (:mod:`.demo_class`). ``autograde``
+grades every hand-in of ``submitted/`` on a Dask cluster, with the grades of
+``nbgrader autograde`` (:mod:`.classgrade`).
 """
 
 from __future__ import annotations
@@ -28,14 +32,34 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="release, collect, autograde, feedback, export, score table")
     demo.add_argument("--seed", type=int, default=None, help="seed of the graders' random inputs (default: a new one per student)")
-    demo.add_argument("--timeout", type=int, default=None, help="seconds per notebook cell in the kernel")
     demo.add_argument("--rebuild-submissions", action="store_true", help="rebuild submitted/ from source/ and release/ first")
     sub.add_parser("release", help="nbgrader generate_assignment into release/")
     sub.add_parser("submissions", help="rebuild the demo submissions in submitted/")
+    grade = sub.add_parser("autograde", help="grade the class's hand-ins on a Dask cluster, as nbgrader autograde would")
+    grade.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
+    grade.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    grade.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler (tcp://HOST:PORT) instead of local workers")
+    grade.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
+    grade.add_argument("--seed", type=int, default=None, help="seed of the graders' random inputs (default: a new one per student)")
+    grade.add_argument("--student", nargs="+", action="extend", default=None, metavar="ID", help="grade only these students")
+    grade.add_argument("--force", action="store_true", help="grade unchanged hand-ins again")
+    grade.add_argument("--no-execute", action="store_true", help="do not run the notebooks (same grades; the feedback says so)")
+    grade.add_argument("--timeout", type=float, default=None, help="seconds one student may take in all before the task is stopped (default: the kernel's budget + 300)")
     args = parser.parse_args(argv)
     root = Path.cwd()
+    if args.command == "autograde":
+        from .classgrade import autograde_class
+        from .classgrade.gradebook import ClassgradeError
+        try:
+            return autograde_class(
+                root, args.assignment, workers=args.workers, scheduler=args.scheduler, db_url=args.db_url, seed=args.seed,
+                students=args.student, force=args.force, execute=not args.no_execute, timeout=args.timeout,
+            )
+        except ClassgradeError as exc:
+            print(f"autograde : {exc}", file=sys.stderr)
+            return 2
     if args.command == "demo":
-        run_demo(root, seed=args.seed, timeout=args.timeout, rebuild_submissions=args.rebuild_submissions)
+        run_demo(root, seed=args.seed, rebuild_submissions=args.rebuild_submissions)
     elif args.command == "release":
         print(f"release/{ASSIGNMENT} regenerated in {generate_release(root, scratch_db=True):.1f} s")
     elif args.command == "submissions":

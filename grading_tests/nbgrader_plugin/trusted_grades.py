@@ -10,8 +10,8 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer, Unicode
 
 from . import handin_files
 from .common import GraderMismatch, course_directory, grader_for, is_autograder_test
@@ -87,6 +87,17 @@ class TrustedGrades(NbGraderPreprocessor):
         allow_none=True,
         help="Seed of the graders' random inputs; None draws one per student and run (it is printed).",
     ).tag(config=True)
+    provenance = Unicode(
+        "",
+        help="Short hash of what the grade depends on (hand-in, graders, course, seed), shown next to the seed.",
+    ).tag(config=True)
+
+    def notebooks_executed(self):
+        """Whether the exporter running this preprocessor executes the notebooks (None: unknown)."""
+        siblings = getattr(self.parent, "_preprocessors", None)
+        if siblings is None:
+            return None
+        return any(isinstance(p, Execute) and p.enabled for p in siblings)
 
     def submitted_folder(self, resources):
         """The (staged) hand-in folder of the student that ``resources`` names."""
@@ -124,15 +135,18 @@ class TrustedGrades(NbGraderPreprocessor):
             result = report["functions"].get(spec.name)
             if result is None or float(result["max_score"]) != float(cell.metadata.nbgrader["points"]):
                 raise GraderMismatch(f"no trusted result of {cell.metadata.nbgrader['points']} point(s) for {grade_id}")
-            cell.outputs = self._outputs(cell, spec.name, result, report["seed"])
+            cell.outputs = self._outputs(cell, spec.name, result, report["seed"], self.provenance, self.notebooks_executed())
         return nb, resources
 
     @staticmethod
-    def _outputs(cell, name, result, seed):
+    def _outputs(cell, name, result, seed, provenance="", executed=None):
         score, points = float(result["score"]), float(result["max_score"])
         lines = [f"Correction automatique de {name} : {score:g} / {points:g} point(s)"]
         lines += [f"  - {message}" for message in result["feedback"]]
-        lines.append(f"(correcteurs exécutés hors du notebook ; graine des entrées aléatoires : {seed})")
+        stamp = f" ; empreinte de la correction : {provenance}" if provenance else ""
+        lines.append(f"(correcteurs exécutés hors du notebook ; graine des entrées aléatoires : {seed}{stamp})")
+        if executed is False:
+            lines.append("(notebook non exécuté pour cette correction : la note vient des seuls correcteurs, elle n'en dépend pas)")
         return [
             nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
             # determine_grade reads float(text/plain): the grade, nothing else.
