@@ -30,12 +30,6 @@ COURSE_ID = "rn-fondamentaux-ch06"
 TIMEOUT = 1200  # seconds per command: a safety net, never an assertion
 
 
-@pytest.fixture(autouse=True)
-def alembic_on_path(monkeypatch):
-    """nbgrader's Gradebook runs `alembic heads` from PATH when it creates the tables."""
-    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])
-
-
 @pytest.fixture(scope="module")
 def pg():
     bin_dir = postgres.require()

@@ -7,8 +7,9 @@
 2. collect: the submissions are already where ``nbgrader collect`` (or
    ``zip_collect``) puts them, ``submitted/<élève>/06_reseaux_de_neurones/``
    with a ``timestamp.txt``; the students are registered in the gradebook;
-3. autograde, all students in one process:
-   ``nbgrader autograde 06_reseaux_de_neurones --force``;
+3. autograde, the class on local Dask workers with progress and a final table:
+   ``python -m grading_tests.course autograde 06_reseaux_de_neurones --force``
+   (:mod:`.classgrade`; the grades of ``nbgrader autograde``);
 4. feedback: ``nbgrader generate_feedback 06_reseaux_de_neurones --force``;
 5. export: ``nbgrader export`` writes ``grades.csv``;
 6. prints the score table (student × notebook, total, answers left to grade by hand).
@@ -162,7 +163,7 @@ def format_score_table(notebooks, rows):
     return "\n".join(lines)
 
 
-def run_demo(root, seed=None, timeout=None, rebuild_submissions=False):
+def run_demo(root, seed=None, rebuild_submissions=False):
     root = Path(root).resolve()
     if not (root / "nbgrader_config.py").exists():
         raise SystemExit(f"{root} is not the course root (no nbgrader_config.py)")
@@ -178,16 +179,15 @@ def run_demo(root, seed=None, timeout=None, rebuild_submissions=False):
     students = collected_students(root)
     print(f"== 2. collect : {len(students)} soumission(s) dans submitted/ : {', '.join(students)}")
     register_students(root, students)
-    print(f"== 3. autograde : nbgrader autograde {ASSIGNMENT} --force (tous les élèves, un seul processus)")
-    extra = []
-    if seed is not None:
-        extra.append(f"--TrustedGrades.seed={int(seed)}")
-    if timeout is not None:
-        extra.append(f"--Execute.timeout={int(timeout)}")
-    code, log, times["autograde"] = nbgrader(root, "autograde", ASSIGNMENT, "--force", *extra, check=False)
+    print(f"== 3. autograde : python -m grading_tests.course autograde {ASSIGNMENT} --force (workers Dask locaux)", flush=True)
+    from .classgrade import autograde_class
+
+    start = time.perf_counter()
+    code = autograde_class(root, ASSIGNMENT, seed=seed, force=True)
+    times["autograde"] = time.perf_counter() - start
+    sys.stdout.flush()
     if code != 0:
-        sys.stdout.write(log[-6000:])
-        raise RuntimeError("nbgrader autograde reported a failed submission (see the log above)")
+        raise RuntimeError("the class autograde reported a failed submission (see its table above and logs/)")
     print(f"== 4. feedback : nbgrader generate_feedback {ASSIGNMENT} --force")
     _, _, times["feedback"] = nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
     print("== 5. export : nbgrader export -> grades.csv")
