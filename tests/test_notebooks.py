@@ -236,24 +236,37 @@ def test_solution_cells_depend_only_on_numpy_and_graded_functions(function):
 
 # ------------------------------------------------------- open questions
 @pytest.mark.parametrize("name", CONTENTS)
-def test_open_questions_are_manual_answers_preceded_by_a_mark_scheme(name):
+def test_open_questions_are_manual_answers_that_end_with_their_mark_scheme(name):
+    """Each written answer follows its question (a locked read-only cell) and ends
+    with its rubric. No 0-point task cell: nbgrader would flag every submission
+    for manual grading forever."""
+    assert not _cells(name, task=True), f"{name}: a task cell (nbgrader flags it for manual grading forever)"
     answers = [c for c in _cells(name, grade=True, solution=True) if c.cell_type == "markdown"]
     assert [_meta(c)["grade_id"] for c in answers] == OPEN_QUESTIONS[name]
     ids = _by_id(name)
     for answer in answers:
         grade_id = _meta(answer)["grade_id"]
         i, _ = ids[grade_id]
-        rubric = NOTEBOOKS[name].cells[i - 1]
+        question = NOTEBOOKS[name].cells[i - 1]
         assert _meta(answer)["points"] > 0 and not _meta(answer)["locked"]
         assert _meta(answer)["task"] is False
-        assert rubric.cell_type == "markdown"
-        assert _meta(rubric) == {
-            "grade": False, "grade_id": f"bareme_{grade_id[2:]}", "locked": True, "points": 0,
-            "schema_version": 3, "solution": False, "task": True,
+        assert question.cell_type == "markdown"
+        assert _meta(question) == {
+            "grade": False, "grade_id": f"question_{grade_id[2:]}", "locked": True,
+            "schema_version": 3, "solution": False, "task": False,
         }
-        assert "§17.1" in rubric.source
-        assert re.search(r"=== BEGIN MARK SCHEME ===.*Barème.*=== END MARK SCHEME ===", rubric.source, re.S)
-        assert "### BEGIN SOLUTION" in answer.source and "### END SOLUTION" in answer.source
+        assert "§17.1" in question.source and "MARK SCHEME" not in question.source
+        # The rubric closes the answer cell, after the model answer: the release keeps
+        # the stub, and autograde puts the rubric back under the student's answer.
+        assert re.search(r"### END SOLUTION\n\n=== BEGIN MARK SCHEME ===.*Barème.*=== END MARK SCHEME ===\Z", answer.source, re.S)
+        assert "### BEGIN SOLUTION" in answer.source
+
+
+@pytest.mark.parametrize("name", CONTENTS)
+def test_mark_schemes_only_close_written_answers(name):
+    for cell in NOTEBOOKS[name].cells:
+        if "MARK SCHEME" in cell.source:
+            assert _meta(cell).get("grade_id", "").startswith("q_"), f"{name}: a mark scheme outside a written answer"
 
 
 def test_six_open_questions_in_all():
@@ -264,7 +277,7 @@ def _release(nb):
     """What nbgrader generate_assignment does to the text of the cells."""
     nb = copy.deepcopy(nb)
     resources = {}
-    for preprocessor in (ClearSolutions(), ClearMarkScheme(), ClearOutput()):
+    for preprocessor in (ClearSolutions(), ClearMarkScheme(enforce_metadata=False), ClearOutput()):
         nb, resources = preprocessor.preprocess(nb, resources)
     return nb
 
@@ -284,7 +297,7 @@ def test_release_hides_solutions_model_answers_and_rubrics(name):
             assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{function}: the release keeps code"
             assert ast.get_docstring(node), f"{function}: the release lost its docstring"
     for original, cell in zip(NOTEBOOKS[name].cells, released.cells):
-        if _meta(original).get("task"):
+        if _meta(original).get("grade_id", "").startswith("question_"):
             assert cell.source.strip() and "§17.1" in cell.source, "the question itself stays"
 
 
