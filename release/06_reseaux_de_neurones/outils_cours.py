@@ -33,6 +33,14 @@ __all__ = [
 
 DOSSIER = Path(__file__).resolve().parent
 
+# Dans un notebook, une cellule qui échoue sur une fonction pas encore faite
+# affiche une phrase en français, pas une trace (voir verifications.py).
+if str(DOSSIER) not in sys.path:
+    sys.path.insert(0, str(DOSSIER))
+from verifications import installer_messages_courts  # noqa: E402
+
+installer_messages_courts()
+
 # Les commandes IPython (%matplotlib, !pip…) ne sont pas du Python : on les
 # met en commentaire, en gardant les numéros de ligne.
 _MAGIQUE = re.compile(r"^(\s*)([%!])", re.MULTILINE)
