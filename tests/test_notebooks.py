@@ -554,3 +554,18 @@ def test_visible_checks_reject_a_named_mistake(function, wrong, message):
     with pytest.raises(AssertionError) as error:
         getattr(_verifications(), f"verifier_{function}")(wrong)
     assert message in str(error.value), str(error.value)
+
+
+# ------------------------------------------------ opening without changes
+@pytest.mark.parametrize("folder", ["source", "release"])
+def test_notebooks_carry_the_language_info_the_kernel_reports(folder):
+    """JupyterLab writes the kernel's language_info into a notebook it opens: a
+    notebook that already carries it opens clean (not "modified")."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    expected = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
+    for path in sorted((ROOT / folder / "06_reseaux_de_neurones").glob("*.ipynb")):
+        info = dict(nbformat.read(path, as_version=4).metadata.get("language_info", {}))
+        version = info.pop("version", "")
+        assert info == expected, f"{folder}/{path.name}: language_info {info}"
+        assert re.fullmatch(r"3\.\d+\.\d+", version), f"{folder}/{path.name}: version {version!r}"
