@@ -334,7 +334,7 @@ def test_charger_fonctions_loads_solution_cells_and_survives_unfinished_ones(tmp
     names = charger_fonctions(ASSIGNMENT / "06_2_activations.ipynb", namespace)
     assert {"sigmoid", "relu", "leaky_relu_derivative", "derivee_sigmoid_en_0"} <= set(names)
     assert np.allclose(namespace["relu"](np.array([-1.0, 2.0])), [0.0, 2.0])
-    assert "8 fonction(s) chargée(s)" in capsys.readouterr().out
+    assert "8 fonction(s) faite(s)" in capsys.readouterr().out
 
     stub = tmp_path / "06_2_activations.ipynb"
     nbformat.write(_release(NOTEBOOKS["06_2_activations.ipynb"]), stub)
@@ -342,6 +342,11 @@ def test_charger_fonctions_loads_solution_cells_and_survives_unfinished_ones(tmp
     charger_fonctions(stub, namespace)
     out = capsys.readouterr().out
     assert "pas encore faite (NotImplementedError)" in out  # the question cell, not yet answered
+    # The stubs are named as still to do, not counted as loaded; the question by its variable.
+    assert "0 fonction(s) faite(s) : aucune ; 8 encore à faire" in out, out
+    assert "sigmoid, tanh, relu, leaky_relu, sigmoid_derivative" in out, out
+    assert "la cellule de derivee_sigmoid_en_0 : pas encore faite" in out, out
+    assert "cellule 9" not in out
     with pytest.raises(NotImplementedError):
         namespace["sigmoid"](0.0)
 
