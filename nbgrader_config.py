@@ -69,6 +69,11 @@ c.CourseDirectory.ignore = [
 # --- generate_assignment ---------------------------------------------------------
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+# A written answer's rubric ends its own answer cell (no 0-point task cell, which
+# nbgrader would flag for manual grading forever): SaveCells keeps it in the
+# gradebook, ClearMarkScheme removes it from the release, MarkSchemes (autograde)
+# shows it again under the student's answer in the formgrader.
+c.ClearMarkScheme.enforce_metadata = False
 c.GenerateAssignment.preprocessors = [
     PLUGIN + "CheckGradedCells",  # every test_<name> cell has a grader worth its points
     "nbgrader.preprocessors.IncludeHeaderFooter",
@@ -100,6 +105,7 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     PLUGIN + "TrustedGrades",  # test_<name> cells: the graders' score, never the kernel's
+    PLUGIN + "MarkSchemes",  # written answers get their rubric back, after the kernel
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -236,24 +236,37 @@ def test_solution_cells_depend_only_on_numpy_and_graded_functions(function):
 
 # ------------------------------------------------------- open questions
 @pytest.mark.parametrize("name", CONTENTS)
-def test_open_questions_are_manual_answers_preceded_by_a_mark_scheme(name):
+def test_open_questions_are_manual_answers_that_end_with_their_mark_scheme(name):
+    """Each written answer follows its question (a locked read-only cell) and ends
+    with its rubric. No 0-point task cell: nbgrader would flag every submission
+    for manual grading forever."""
+    assert not _cells(name, task=True), f"{name}: a task cell (nbgrader flags it for manual grading forever)"
     answers = [c for c in _cells(name, grade=True, solution=True) if c.cell_type == "markdown"]
     assert [_meta(c)["grade_id"] for c in answers] == OPEN_QUESTIONS[name]
     ids = _by_id(name)
     for answer in answers:
         grade_id = _meta(answer)["grade_id"]
         i, _ = ids[grade_id]
-        rubric = NOTEBOOKS[name].cells[i - 1]
+        question = NOTEBOOKS[name].cells[i - 1]
         assert _meta(answer)["points"] > 0 and not _meta(answer)["locked"]
         assert _meta(answer)["task"] is False
-        assert rubric.cell_type == "markdown"
-        assert _meta(rubric) == {
-            "grade": False, "grade_id": f"bareme_{grade_id[2:]}", "locked": True, "points": 0,
-            "schema_version": 3, "solution": False, "task": True,
+        assert question.cell_type == "markdown"
+        assert _meta(question) == {
+            "grade": False, "grade_id": f"question_{grade_id[2:]}", "locked": True,
+            "schema_version": 3, "solution": False, "task": False,
         }
-        assert "§17.1" in rubric.source
-        assert re.search(r"=== BEGIN MARK SCHEME ===.*Barème.*=== END MARK SCHEME ===", rubric.source, re.S)
-        assert "### BEGIN SOLUTION" in answer.source and "### END SOLUTION" in answer.source
+        assert "§17.1" in question.source and "MARK SCHEME" not in question.source
+        # The rubric closes the answer cell, after the model answer: the release keeps
+        # the stub, and autograde puts the rubric back under the student's answer.
+        assert re.search(r"### END SOLUTION\n\n=== BEGIN MARK SCHEME ===.*Barème.*=== END MARK SCHEME ===\Z", answer.source, re.S)
+        assert "### BEGIN SOLUTION" in answer.source
+
+
+@pytest.mark.parametrize("name", CONTENTS)
+def test_mark_schemes_only_close_written_answers(name):
+    for cell in NOTEBOOKS[name].cells:
+        if "MARK SCHEME" in cell.source:
+            assert _meta(cell).get("grade_id", "").startswith("q_"), f"{name}: a mark scheme outside a written answer"
 
 
 def test_six_open_questions_in_all():
@@ -264,7 +277,7 @@ def _release(nb):
     """What nbgrader generate_assignment does to the text of the cells."""
     nb = copy.deepcopy(nb)
     resources = {}
-    for preprocessor in (ClearSolutions(), ClearMarkScheme(), ClearOutput()):
+    for preprocessor in (ClearSolutions(), ClearMarkScheme(enforce_metadata=False), ClearOutput()):
         nb, resources = preprocessor.preprocess(nb, resources)
     return nb
 
@@ -284,7 +297,7 @@ def test_release_hides_solutions_model_answers_and_rubrics(name):
             assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{function}: the release keeps code"
             assert ast.get_docstring(node), f"{function}: the release lost its docstring"
     for original, cell in zip(NOTEBOOKS[name].cells, released.cells):
-        if _meta(original).get("task"):
+        if _meta(original).get("grade_id", "").startswith("question_"):
             assert cell.source.strip() and "§17.1" in cell.source, "the question itself stays"
 
 
@@ -321,7 +334,7 @@ def test_charger_fonctions_loads_solution_cells_and_survives_unfinished_ones(tmp
     names = charger_fonctions(ASSIGNMENT / "06_2_activations.ipynb", namespace)
     assert {"sigmoid", "relu", "leaky_relu_derivative", "derivee_sigmoid_en_0"} <= set(names)
     assert np.allclose(namespace["relu"](np.array([-1.0, 2.0])), [0.0, 2.0])
-    assert "8 fonction(s) chargée(s)" in capsys.readouterr().out
+    assert "8 fonction(s) faite(s)" in capsys.readouterr().out
 
     stub = tmp_path / "06_2_activations.ipynb"
     nbformat.write(_release(NOTEBOOKS["06_2_activations.ipynb"]), stub)
@@ -329,6 +342,11 @@ def test_charger_fonctions_loads_solution_cells_and_survives_unfinished_ones(tmp
     charger_fonctions(stub, namespace)
     out = capsys.readouterr().out
     assert "pas encore faite (NotImplementedError)" in out  # the question cell, not yet answered
+    # The stubs are named as still to do, not counted as loaded; the question by its variable.
+    assert "0 fonction(s) faite(s) : aucune ; 8 encore à faire" in out, out
+    assert "sigmoid, tanh, relu, leaky_relu, sigmoid_derivative" in out, out
+    assert "la cellule de derivee_sigmoid_en_0 : pas encore faite" in out, out
+    assert "cellule 9" not in out
     with pytest.raises(NotImplementedError):
         namespace["sigmoid"](0.0)
 
@@ -541,3 +559,18 @@ def test_visible_checks_reject_a_named_mistake(function, wrong, message):
     with pytest.raises(AssertionError) as error:
         getattr(_verifications(), f"verifier_{function}")(wrong)
     assert message in str(error.value), str(error.value)
+
+
+# ------------------------------------------------ opening without changes
+@pytest.mark.parametrize("folder", ["source", "release"])
+def test_notebooks_carry_the_language_info_the_kernel_reports(folder):
+    """JupyterLab writes the kernel's language_info into a notebook it opens: a
+    notebook that already carries it opens clean (not "modified")."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    expected = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
+    for path in sorted((ROOT / folder / "06_reseaux_de_neurones").glob("*.ipynb")):
+        info = dict(nbformat.read(path, as_version=4).metadata.get("language_info", {}))
+        version = info.pop("version", "")
+        assert info == expected, f"{folder}/{path.name}: language_info {info}"
+        assert re.fullmatch(r"3\.\d+\.\d+", version), f"{folder}/{path.name}: version {version!r}"

@@ -10,6 +10,7 @@ import csv
 import html
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -200,3 +201,83 @@ def test_committed_demo_submissions_are_up_to_date(tmp_path):
             assert (fresh / name).read_bytes() == (committed / name).read_bytes(), (
                 f"submitted/{student}/{ASSIGNMENT}/{name} is out of date: run `python -m grading_tests.course submissions`"
             )
+
+
+# --- manual grading: only the written answers, and the flags clear ---------------------
+
+
+def _written_answers():
+    """{notebook stem: [grade_id]} of the release's written answers (manually graded markdown)."""
+    result = {}
+    for path in sorted((harness.REPO / "release" / ASSIGNMENT).glob("*.ipynb")):
+        result[path.stem] = [
+            c.metadata["nbgrader"]["grade_id"] for c in read(path).cells
+            if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade") and c.metadata["nbgrader"].get("solution")
+        ]
+    return result
+
+
+def _gradebook(path):
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{path}", course_id="rn-fondamentaux-ch06")
+
+
+def _flagged(gb, student):
+    """(nbgrader's needs_manual_grade of the submission, the grade_ids it flags)."""
+    submission = gb.find_submission(ASSIGNMENT, student)
+    cells = {g.cell.name for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade}
+    return submission.needs_manual_grade, cells
+
+
+def test_only_written_answers_need_manual_grading_and_the_table_agrees(demo):
+    root, proc = demo
+    written = {cell for cells in _written_answers().values() for cell in cells}
+    assert len(written) == 6
+    table = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(eleve_\w+)\s.*?(\d+)\s*$", proc.stdout, re.M)}
+    with _gradebook(root / "gradebook.db") as gb:
+        for student in STUDENTS:
+            flag, cells = _flagged(gb, student)
+            if student == "eleve_vierge":  # the untouched release: nothing to grade by hand
+                assert not flag and cells == set()
+            elif student in ("eleve_correct", "eleve_partiel"):
+                assert flag and cells == written, (student, sorted(cells ^ written))
+            else:
+                assert cells <= written, (student, sorted(cells - written))
+            # The demo's "à corriger" column is what the formgrader flags.
+            assert table[student] == len(cells), (student, table[student], sorted(cells))
+
+
+def test_grading_every_written_answer_clears_every_flag(demo, tmp_path):
+    root, _ = demo
+    copy = tmp_path / "gradebook.db"
+    shutil.copyfile(root / "gradebook.db", copy)
+    written = {cell for cells in _written_answers().values() for cell in cells}
+    with _gradebook(copy) as gb:
+        for student in STUDENTS:
+            for nb in gb.find_submission(ASSIGNMENT, student).notebooks:
+                for grade in nb.grades:
+                    if grade.cell.name in written and grade.needs_manual_grade:  # what an instructor scores
+                        # What the formgrader's API does when a score is typed in.
+                        grade.manual_score = grade.max_score / 2
+                        grade.needs_manual_grade = False
+        gb.db.commit()
+    with _gradebook(copy) as gb:
+        for student in STUDENTS:
+            assert _flagged(gb, student) == (False, set()), student
+        assert not any(nb.needs_manual_grade for nb in gb.find_assignment(ASSIGNMENT).notebooks)
+
+
+def test_formgrader_shows_each_rubric_under_its_answer(demo):
+    """The autograded notebook (what the formgrader shows) holds the student's
+    answer, then its rubric; the feedback page holds neither marker nor rubric."""
+    root, _ = demo
+    for notebook, cells in _written_answers().items():
+        for student in ("eleve_correct", "eleve_vierge"):
+            nb = harness.autograded(root, student, f"{notebook}.ipynb")
+            submitted = read(root / "submitted" / student / ASSIGNMENT / f"{notebook}.ipynb")
+            for grade_id in cells:
+                shown = harness.cell(nb, grade_id).source
+                answer = harness.cell(submitted, grade_id).source
+                assert shown.startswith(answer) and "BEGIN MARK SCHEME" in shown[len(answer):], (student, grade_id)
+                assert "Barème" in shown[len(answer):]

@@ -255,6 +255,13 @@ def test_validate_reports_on_the_release(tmp_path):
         assert set(results) == {"failed"}, (name, results.keys())
         reasons = [f["raw_error"] for f in results["failed"]]
         assert any(re.search(r"NotImplementedError|did not provide a response", r) for r in reasons), reasons
+        # Short and in French: no trace through the course's helpers, one sentence
+        # per failed cell (what is wrong, the hint, the equation).
+        for failed in results["failed"]:
+            text = re.sub(r"\x1b\[[0-9;]*m", "", failed["raw_error"])
+            assert "verifications.py" not in text and "outils_cours.py" not in text, (name, text)
+            if "verifier_" in failed["source"] or "NotImplementedError" in text:
+                assert "Traceback" not in text and len(text.splitlines()) <= 4, (name, text)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -139,9 +139,8 @@ def score_table(root):
             except MissingEntry:  # registered, never submitted
                 continue
             cells = {nb.name: (nb.score, nb.max_score) for nb in submission.notebooks}
-            # answers worth points left to grade by hand (0-point tasks, such as
-            # the mark-scheme cells, are not counted)
-            manual = sum(1 for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade and g.max_score > 0)
+            # every cell the formgrader flags, so the table and the formgrader agree
+            manual = sum(1 for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade)
             rows.append((student, cells, submission.score, submission.max_score, manual))
     return notebooks, rows
 

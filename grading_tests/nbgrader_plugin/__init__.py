@@ -27,6 +27,9 @@ partial credit, anything else full credit. A notebook can game all of that
   ``timestamp.txt`` kept only if it is a date, and what was left out listed
   in ``autograded/anomalies.txt``. It also starts grading each student in
   the background while the kernel runs.
+- :class:`MarkSchemes` puts each written answer's mark scheme back under the
+  student's answer once the kernel is done, for the formgrader; an untouched
+  answer then needs no manual grade.
 - :class:`FeedbackHygiene` keeps hidden tests, mark schemes, instructor
   paths and secret-looking values off the feedback pages.
 - :class:`CheckGradedCells` makes ``nbgrader generate_assignment`` refuse a
@@ -35,7 +38,7 @@ partial credit, anything else full credit. A notebook can game all of that
 ``nbgrader_config.py`` at the course root wires all of this in, by the
 names this package exports. As in nbgrader, one module per preprocessor
 (``check_graded_cells``, ``staging_exporter``, ``confined_execute``,
-``trusted_grades``, ``feedback_hygiene``); what they share is in ``common``;
+``trusted_grades``, ``mark_schemes``, ``feedback_hygiene``); what they share is in ``common``;
 the staging of hand-ins is ``staging`` (reading with ``handin_files``,
 rebuilding with ``notebook_rebuild``).
 """
@@ -44,6 +47,7 @@ from .check_graded_cells import CheckGradedCells
 from .common import GraderMismatch, grader_for
 from .confined_execute import KERNEL_DIR, KERNEL_NAME, ConfinedExecute
 from .feedback_hygiene import FeedbackHygiene
+from .mark_schemes import MarkSchemes
 from .staging_exporter import StagingNotebookExporter
 from .trusted_grades import TrustedGrades
 
@@ -56,5 +60,6 @@ __all__ = [
     "StagingNotebookExporter",
     "ConfinedExecute",
     "TrustedGrades",
+    "MarkSchemes",
     "FeedbackHygiene",
 ]

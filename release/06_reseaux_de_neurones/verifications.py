@@ -2,7 +2,11 @@
 
 Chaque fonction ``verifier_<nom>(fonction)`` essaie votre fonction sur de
 petits exemples fixes, calculables à la main, et affiche
-``✓ <nom> : …`` ou lève une ``AssertionError`` qui dit ce qui ne va pas.
+``✓ <nom> : …``, ou lève une ``VerificationEchouee`` (une ``AssertionError``)
+dont le message court dit ce qui ne va pas, donne un indice et l'équation du
+chapitre ; une fonction pas encore écrite lève ``PasEncoreFaite``. Dans un
+notebook, seul ce message s'affiche, sans la trace des appels à l'intérieur
+de ce module (votre propre ligne fautive reste indiquée).
 
 Ces vérifications sont **plus faibles** que la notation : le correcteur
 essaie vos fonctions sur des entrées aléatoires et compare à une
@@ -20,6 +24,8 @@ enregistrés (pensez à Ctrl+S). Le code de retour vaut 0 si tout passe.
 
 from __future__ import annotations
 
+import functools
+import linecache
 import math
 import os
 import subprocess
@@ -70,18 +76,124 @@ TOL = 1e-6
 LN2, LN3 = math.log(2.0), math.log(3.0)
 
 
-# --------------------------------------------------------------- outils
+# L'équation (ou l'algorithme) du chapitre que chaque fonction implémente,
+# rappelée sous chaque vérification qui échoue.
+EQUATIONS = {
+    "perceptron_update": "ŷ = 𝕀[w·x + b > 0] ; sur une erreur, w ← w + α(y − ŷ)x et b ← b + α(y − ŷ) "
+                         "(§2.2, éq. 1, algorithme 1)",
+    "sigmoid": "σ(z) = 1 / (1 + e^{−z}) (§3.1, éq. 3)",
+    "tanh": "tanh(z) = (e^z − e^{−z}) / (e^z + e^{−z}) = 2σ(2z) − 1 (§3.2, éq. 4)",
+    "relu": "ReLU(z) = max(0, z) (§3.3, éq. 5)",
+    "leaky_relu": "LeakyReLU(z) = z si z > 0, αz sinon (§3.4, éq. 6)",
+    "sigmoid_derivative": "σ'(z) = σ(z)(1 − σ(z)) (§3.1, §7.5)",
+    "tanh_derivative": "tanh'(z) = 1 − tanh²(z) (§3.2, §7.5)",
+    "relu_derivative": "ReLU'(z) = 𝕀[z > 0] (§7.5)",
+    "leaky_relu_derivative": "LReLU'(z) = 1 si z > 0, α sinon (§7.5)",
+    "softmax": "softmax(z)_j = e^{z_j} / Σ_k e^{z_k}, sur le dernier axe (§3.5, éq. 9)",
+    "forward_pass": "A[0] = X, Z[l] = A[l−1] W[l]ᵀ + b[l], A[l] = σ[l](Z[l]) (§5, éq. 22 à 24, algorithme 2)",
+    "backward_pass": "δ[L] = Ŷ − Y, dW[l] = (1/m) δ[l]ᵀ A[l−1], δ[l] = (δ[l+1] W[l+1]) ⊙ σ'(Z[l]) "
+                     "(§7, éq. 32 à 39, algorithme 3)",
+    "initialize_parameters": "W[l] ~ N(0, 2/d_{l−1}), b[l] = 0 (§8.3, éq. 50)",
+    "dropout_forward": "mask = rng.random(A.shape) < keep_prob, A_out = A ⊙ mask / keep_prob (§9.2)",
+    "adam_update": "m = β1 m + (1 − β1) g, v = β2 v + (1 − β2) g², m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t), "
+                   "θ ← θ − α m̂ / (√v̂ + ε) (§8.1.3, éq. 44 à 48)",
+    "numerical_gradient": "∂f/∂θ_k ≈ (f(θ + ε e_k) − f(θ − ε e_k)) / (2ε) (§12.2, éq. 57)",
+    "gradient_check": "diff = ‖g_num − g_ana‖ / (‖g_num‖ + ‖g_ana‖) (§12.2, Listing 7)",
+    "train_digits_model": "mini-batchs : propagation avant, rétropropagation, mise à jour des paramètres "
+                          "(§8.2, algorithme 4)",
+}
+
+
+class VerificationEchouee(AssertionError):
+    """Une vérification qui échoue. Dans un notebook, IPython n'affiche que son
+    message (``_render_traceback_``), pas la trace des appels dans ce module :
+    la cellule échoue quand même, pour Validate comme pour la ligne de commande."""
+
+    def _render_traceback_(self):
+        return [f"✗ {ligne}" if i == 0 else ligne for i, ligne in enumerate(str(self).split("\n"))]
+
+
+class PasEncoreFaite(VerificationEchouee, NotImplementedError):
+    """La fonction vérifiée (ou une fonction qu'elle appelle) lève encore NotImplementedError."""
+
+
 def _echec(nom, message, indice=None):
     texte = f"{nom} : {message}"
     if indice:
         texte += f"\nIndice : {indice}"
-    raise AssertionError(texte)
+    raise VerificationEchouee(texte)
+
+
+def _ce_module(nom_fichier):
+    return Path(nom_fichier).resolve() == Path(__file__).resolve()
+
+
+def _cadre_eleve(trace):
+    """Le dernier appel de la trace qui est dans votre code (ni ce module, ni une bibliothèque)."""
+    bibliotheques = tuple(str(Path(p).resolve()) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
+    retenu = None
+    while trace is not None:
+        cadre = trace.tb_frame
+        fichier = cadre.f_code.co_filename
+        if not _ce_module(fichier) and not str(Path(fichier).resolve()).startswith(bibliotheques):
+            retenu = (cadre.f_code.co_name, trace.tb_lineno, linecache.getline(fichier, trace.tb_lineno).strip())
+        trace = trace.tb_next
+    return retenu
+
+
+def _fonction_non_faite(trace, nom):
+    """Le nom de la fonction qui a levé NotImplementedError (la dernière de la trace)."""
+    dernier = nom
+    while trace is not None:
+        if not _ce_module(trace.tb_frame.f_code.co_filename):
+            dernier = trace.tb_frame.f_code.co_name
+        trace = trace.tb_next
+    return nom if dernier in ("<module>", "<lambda>") else dernier
+
+
+def _avec_equation(nom, texte):
+    if nom in EQUATIONS:
+        texte += f"\nÉquation : {EQUATIONS[nom]}"
+    return texte
+
+
+def _verification(verifier):
+    """Une vérification visible dont les échecs tiennent en un court message en français."""
+    nom = verifier.__name__[len("verifier_"):]
+
+    @functools.wraps(verifier)
+    def verification(*arguments, **options):
+        try:
+            return verifier(*arguments, **options)
+        except VerificationEchouee as echec:
+            raise type(echec)(_avec_equation(nom, str(echec))) from None
+        except NotImplementedError as erreur:
+            manquante = _fonction_non_faite(erreur.__traceback__, nom)
+            if manquante == nom:
+                texte = (f"{nom} : pas encore faite (la fonction lève NotImplementedError).\n"
+                         f"Indice : remplacez « raise NotImplementedError() » par votre code, exécutez sa cellule, "
+                         f"puis relancez cette vérification.")
+            else:
+                texte = (f"{nom} : appelle {manquante}, qui n'est pas encore faite (NotImplementedError).\n"
+                         f"Indice : écrivez d'abord {manquante} (et enregistrez son notebook), puis relancez.")
+            raise PasEncoreFaite(_avec_equation(nom, texte)) from None
+        except Exception as erreur:  # le code vérifié peut lever n'importe quoi
+            texte = f"{nom} : votre code lève {type(erreur).__name__} : {erreur}"
+            cadre = _cadre_eleve(erreur.__traceback__)
+            if cadre is not None:
+                fonction, ligne, code = cadre
+                texte += f"\n  dans {fonction}, ligne {ligne} : {code}" if code else f"\n  dans {fonction}, ligne {ligne}"
+            texte += "\nIndice : relisez cette ligne ; vérifiez les formes (.shape) et les types des tableaux."
+            raise VerificationEchouee(_avec_equation(nom, texte)) from None
+
+    return verification
 
 
 def _ok(nom, message):
     print(f"✓ {nom} : {message}")
 
 
+@_verification
 def verifier_reponse(nom, valeur):
     """Une question calculée attend un nombre : sa justesse n'est vérifiée qu'à la notation."""
     if isinstance(valeur, (bool, np.bool_)) or not isinstance(valeur, (int, float, np.integer, np.floating)):
@@ -133,6 +245,7 @@ def _paire(nom, valeur, noms):
 
 
 # ------------------------------------------------------------ §2 perceptron
+@_verification
 def verifier_perceptron_update(perceptron_update):
     nom = "perceptron_update"
     # Point sur l'hyperplan : w·x + b = 0 donne ŷ = 0 (éq. 1), donc erreur si y = 1.
@@ -206,6 +319,7 @@ def _nombre(nom, f, z, attendu, quoi, **kwargs):
     _egal(nom, sortie, attendu, quoi)
 
 
+@_verification
 def verifier_sigmoid(sigmoid):
     nom = "sigmoid"
     # σ(ln 3) = 1 / (1 + 1/3) = 3/4 et σ(−ln 3) = 1/4.
@@ -231,6 +345,7 @@ def verifier_sigmoid(sigmoid):
     _ok(nom, "σ(0) = 0.5, σ(ln 3) = 0.75, σ(−ln 3) = 0.25, pas de nan en ±800, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_tanh(tanh):
     nom = "tanh"
     # tanh(ln 2) = (2 − 1/2) / (2 + 1/2) = 0.6.
@@ -243,6 +358,7 @@ def verifier_tanh(tanh):
     _ok(nom, "tanh(0) = 0, tanh(±ln 2) = ±0.6, tanh(±300) = ±1, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_relu(relu):
     nom = "relu"
     _elementaire(nom, relu, [[-2.0, 0.0, 3.0], [0.5, -0.1, 7.0]], [[0.0, 0.0, 3.0], [0.5, 0.0, 7.0]],
@@ -252,6 +368,7 @@ def verifier_relu(relu):
     _ok(nom, "max(0, z) sur une matrice 2×3, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_leaky_relu(leaky_relu):
     nom = "leaky_relu"
     _elementaire(nom, leaky_relu, [-2.0, 0.0, 3.0], [-0.02, 0.0, 3.0], "LeakyReLU([−2, 0, 3]) avec α = 0.01",
@@ -264,6 +381,7 @@ def verifier_leaky_relu(leaky_relu):
     _ok(nom, "pente α pour z ≤ 0, identité pour z > 0, l'argument alpha est utilisé, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_sigmoid_derivative(sigmoid_derivative):
     nom = "sigmoid_derivative"
     # σ'(ln 3) = 3/4 · 1/4 = 3/16.
@@ -278,6 +396,7 @@ def verifier_sigmoid_derivative(sigmoid_derivative):
     _ok(nom, "σ'(0) = 0.25, σ'(±ln 3) = 3/16, σ'(±800) = 0, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_tanh_derivative(tanh_derivative):
     nom = "tanh_derivative"
     # tanh'(ln 2) = 1 − 0.6² = 0.64.
@@ -290,6 +409,7 @@ def verifier_tanh_derivative(tanh_derivative):
     _ok(nom, "tanh'(0) = 1, tanh'(±ln 2) = 0.64, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_relu_derivative(relu_derivative):
     nom = "relu_derivative"
     _elementaire(nom, relu_derivative, [[-2.0, 0.0, 3.0]], [[0.0, 0.0, 1.0]], "ReLU'([−2, 0, 3])",
@@ -300,6 +420,7 @@ def verifier_relu_derivative(relu_derivative):
     _ok(nom, "𝕀[z > 0] en flottants 0.0/1.0, avec 0 en z = 0, entiers et nombres acceptés.")
 
 
+@_verification
 def verifier_leaky_relu_derivative(leaky_relu_derivative):
     nom = "leaky_relu_derivative"
     _elementaire(nom, leaky_relu_derivative, [-2.0, 0.0, 3.0], [0.01, 0.01, 1.0], "LReLU'([−2, 0, 3]) avec α = 0.01",
@@ -313,6 +434,7 @@ def verifier_leaky_relu_derivative(leaky_relu_derivative):
 
 
 # ------------------------------------------------ §3.5, §5, §7 propagation
+@_verification
 def verifier_softmax(softmax):
     nom = "softmax"
     # e^0 = 1 et e^{ln 3} = 3 : softmax([0, ln 3]) = [1/4, 3/4].
@@ -363,6 +485,7 @@ def _petit_reseau():
     return X, parameters, cache
 
 
+@_verification
 def verifier_forward_pass(forward_pass):
     nom = "forward_pass"
     X, parameters, attendu = _petit_reseau()
@@ -397,6 +520,7 @@ def verifier_forward_pass(forward_pass):
         "et pour un seul exemple.")
 
 
+@_verification
 def verifier_backward_pass(backward_pass):
     nom = "backward_pass"
     _, parameters, cache = _petit_reseau()
@@ -441,6 +565,7 @@ def verifier_backward_pass(backward_pass):
 
 
 # ---------------------------------------------- §8, §9.2, §12.2 entraînement
+@_verification
 def verifier_initialize_parameters(initialize_parameters):
     nom = "initialize_parameters"
     p = initialize_parameters([4, 3, 2], seed=0)
@@ -487,6 +612,7 @@ def verifier_initialize_parameters(initialize_parameters):
     _ok(nom, "clés, formes, biais nuls, graine respectée, layer_dims en liste ou en tuple, écart-type √(2/d_{l−1}).")
 
 
+@_verification
 def verifier_dropout_forward(dropout_forward):
     nom = "dropout_forward"
     A = np.ones((100, 50))
@@ -523,6 +649,7 @@ def verifier_dropout_forward(dropout_forward):
         "1/keep_prob, rien au test.")
 
 
+@_verification
 def verifier_adam_update(adam_update):
     nom = "adam_update"
     parameters = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([[0.0]])}
@@ -558,6 +685,7 @@ def verifier_adam_update(adam_update):
         "les dicts reçus sont intacts.")
 
 
+@_verification
 def verifier_numerical_gradient(numerical_gradient):
     nom = "numerical_gradient"
     theta = np.array([[1.0, -2.0], [3.0, 0.5]])
@@ -581,6 +709,7 @@ def verifier_numerical_gradient(numerical_gradient):
     _ok(nom, "gradients de Σθ² (f lisant son argument, puis θ par une fermeture) et de θ0·θ1 justes, θ remis.")
 
 
+@_verification
 def verifier_gradient_check(gradient_check):
     nom = "gradient_check"
     f = lambda t: float(np.sum(t**2))  # noqa: E731
@@ -608,6 +737,7 @@ def verifier_gradient_check(gradient_check):
              "2× trop grand, 0.0 si les deux sont nuls.")
 
 
+@_verification
 def verifier_train_digits_model(train_digits_model, forward_pass):
     """Entraîne sur 600 chiffres et teste sur 300 autres, puis sur 300 chiffres
     aux étiquettes en one-hot (le correcteur, lui, entraîne sur ~1350 chiffres
@@ -651,6 +781,55 @@ def verifier_train_digits_model(train_digits_model, forward_pass):
                "si y_train a deux dimensions, il est déjà encodé : ne le réencodez pas.")
     _ok(nom, f"{L} couches, précision de {100 * precision:.1f} % sur 300 chiffres (entraînement sur 600), "
              f"{100 * precision_1h:.1f} % avec 300 étiquettes en one-hot.")
+
+
+# ------------------------------------------- messages courts dans le notebook
+def _message_court(shell, type_erreur, erreur, trace, tb_offset=None):
+    """Affiche ce que montre une cellule qui échoue sur une fonction pas encore
+    faite, ou sur un nom qu'une cellule précédente (en échec) n'a pas défini :
+    une phrase en français au lieu de la trace. La cellule échoue quand même."""
+    lignes = _lignes_courtes(erreur, trace)
+    if lignes is None:
+        lignes = shell.InteractiveTB.structured_traceback(type_erreur, erreur, trace, tb_offset=tb_offset)
+    # IPython n'affiche pas lui-même ce que renvoie ce gestionnaire.
+    shell._showtraceback(type_erreur, erreur, lignes)
+
+
+def _lignes_courtes(erreur, trace):
+    if hasattr(erreur, "_render_traceback_"):
+        return erreur._render_traceback_()
+    if isinstance(erreur, NotImplementedError):
+        manquante = _fonction_non_faite(trace, None)
+        if manquante:
+            return [f"✗ Cette cellule utilise {manquante}, qui n'est pas encore faite (NotImplementedError).",
+                    f"Indice : écrivez {manquante} plus haut, exécutez sa cellule, puis relancez celle-ci."]
+        return ["✗ Réponse pas encore faite (NotImplementedError).",
+                "Indice : remplacez « raise NotImplementedError() » par votre réponse, puis exécutez la cellule."]
+    dernier = trace
+    while dernier is not None and dernier.tb_next is not None:
+        dernier = dernier.tb_next
+    # Un nom inconnu au niveau de la cellule elle-même (pas dans une fonction) : une cascade.
+    if isinstance(erreur, NameError) and dernier is not None and dernier.tb_frame.f_code.co_name == "<module>":
+        nom = getattr(erreur, "name", None) or str(erreur)
+        return [f"✗ « {nom} » n'est pas défini : une cellule plus haut n'a pas abouti (une fonction pas encore "
+                "faite ?) ou n'a pas été exécutée.",
+                "Indice : exécutez les cellules dans l'ordre, depuis le début du notebook."]
+    return None
+
+
+def installer_messages_courts():
+    """Dans IPython (un notebook), les deux erreurs en cascade d'un notebook pas fini
+    s'affichent en une phrase (:func:`_message_court`)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((NotImplementedError, NameError), _message_court)
+
+
+installer_messages_courts()
 
 
 # ------------------------------------------------------- ligne de commande

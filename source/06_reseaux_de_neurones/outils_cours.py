@@ -17,6 +17,7 @@ notée, dont les notebooks 06_4 et 06_5 ont besoin.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -27,11 +28,20 @@ import numpy as np
 __all__ = [
     "cellules_reponse",
     "charger_fonctions",
+    "fonctions_a_faire",
     "categorical_cross_entropy",
     "one_hot",
 ]
 
 DOSSIER = Path(__file__).resolve().parent
+
+# Dans un notebook, une cellule qui échoue sur une fonction pas encore faite
+# affiche une phrase en français, pas une trace (voir verifications.py).
+if str(DOSSIER) not in sys.path:
+    sys.path.insert(0, str(DOSSIER))
+from verifications import installer_messages_courts  # noqa: E402
+
+installer_messages_courts()
 
 # Les commandes IPython (%matplotlib, !pip…) ne sont pas du Python : on les
 # met en commentaire, en gardant les numéros de ligne.
@@ -92,7 +102,9 @@ def charger_fonctions(nom_notebook, espace, verbeux=True):
         L'espace de noms où définir les fonctions : ``globals()`` dans un
         notebook. ``np`` y est ajouté s'il manque.
     verbeux : bool
-        Affiche un résumé : fonctions chargées, cellules en erreur.
+        Affiche un résumé : les fonctions faites et celles encore à faire
+        (qui lèvent NotImplementedError), par leur nom, et les cellules en
+        erreur.
 
     Renvoie
     -------
@@ -108,23 +120,70 @@ def charger_fonctions(nom_notebook, espace, verbeux=True):
     espace.setdefault("np", np)
     avant = {nom: id(valeur) for nom, valeur in espace.items()}
     chemin = _chemin(nom_notebook)
-    problemes = []
+    problemes, a_faire = [], []
+    identifiants = _identifiants(chemin)
     for numero, source in cellules_reponse(chemin):
+        a_faire += fonctions_a_faire(source)
         try:
             code = compile(source, f"<{chemin.name}, cellule {numero}>", "exec")
             exec(code, espace)
         except NotImplementedError:
-            problemes.append(f"cellule {numero} : pas encore faite (NotImplementedError)")
+            problemes.append(f"{_nom_de_cellule(source, identifiants.get(numero) or str(numero))} : pas encore faite (NotImplementedError)")
         except Exception as erreur:  # le code de l'étudiant peut lever n'importe quoi
-            problemes.append(f"cellule {numero} : {type(erreur).__name__} : {erreur}")
+            problemes.append(f"{_nom_de_cellule(source, identifiants.get(numero) or str(numero))} : {type(erreur).__name__} : {erreur}")
     definis = [nom for nom, valeur in espace.items() if not nom.startswith("_") and avant.get(nom) != id(valeur)]
     if verbeux:
         fonctions = [nom for nom in definis if callable(espace[nom])]
-        print(f"{chemin.name} : {len(fonctions)} fonction(s) chargée(s) : {', '.join(fonctions) or 'aucune'}.")
+        faites = [nom for nom in fonctions if nom not in a_faire]
+        texte = f"{chemin.name} : {len(faites)} fonction(s) faite(s) : {', '.join(faites) or 'aucune'}"
+        if a_faire:
+            texte += f" ; {len(a_faire)} encore à faire (elles lèvent NotImplementedError) : {', '.join(a_faire)}"
+        print(texte + ".")
         for probleme in problemes:
             # sur stdout : dans un notebook, stderr s'affiche comme une erreur
             print(f"  attention, {probleme}", file=sys.stdout)
     return definis
+
+
+def _est_un_bouchon(fonction):
+    """Le corps (hors docstring et commentaires) n'est que ``raise NotImplementedError…``."""
+    corps = fonction.body
+    if corps and isinstance(corps[0], ast.Expr) and isinstance(corps[0].value, ast.Constant):
+        corps = corps[1:]
+    if len(corps) != 1 or not isinstance(corps[0], ast.Raise) or corps[0].exc is None:
+        return False
+    leve = corps[0].exc.func if isinstance(corps[0].exc, ast.Call) else corps[0].exc
+    return isinstance(leve, ast.Name) and leve.id == "NotImplementedError"
+
+
+def fonctions_a_faire(source):
+    """Les fonctions d'une cellule qui ne sont encore que le bouchon ``raise NotImplementedError()``.
+
+    Lu dans le code (sans l'exécuter) ; une cellule qui n'est pas du Python valide n'en a aucune.
+    """
+    try:
+        arbre = ast.parse(_MAGIQUE.sub(r"\1# \2", source))
+    except SyntaxError:
+        return []
+    return [n.name for n in arbre.body if isinstance(n, ast.FunctionDef) and _est_un_bouchon(n)]
+
+
+def _identifiants(chemin):
+    """{numéro de cellule : nom de la réponse (l'identifiant nbgrader : la fonction ou la variable)}."""
+    with open(chemin, encoding="utf-8") as fichier:
+        cellules = json.load(fichier).get("cells", [])
+    return {numero: str(c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")) for numero, c in enumerate(cellules, start=1)}
+
+
+def _nom_de_cellule(source, identifiant):
+    """« la cellule de sigmoid » : ce qu'elle définit, ou le nom de sa réponse."""
+    try:
+        arbre = ast.parse(_MAGIQUE.sub(r"\1# \2", source))
+    except SyntaxError:
+        arbre = ast.Module(body=[], type_ignores=[])
+    noms = [n.name for n in arbre.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    noms += [c.id for n in arbre.body if isinstance(n, ast.Assign) for c in n.targets if isinstance(c, ast.Name)]
+    return f"la cellule de {', '.join(noms or [identifiant])}"
 
 
 def one_hot(y, K):

@@ -519,7 +519,10 @@ def {L.target}(z):
 
 def bareme(L, ctx, pair):
     """Print the rubric and the solutions: other notebooks of the working
-    folder, the sources and the gradebook, by relative and absolute path."""
+    folder, the sources and the gradebook, by relative and absolute path.
+    The rubrics close the written answers' cells in the sources and the
+    gradebook, and the autograded notebooks get them back after the kernel
+    has run: none of it may reach the kernel's outputs or the feedback."""
     code = f'''import glob, re, sqlite3
 DEBUT, FIN = "BEGIN " + "{{}}", "END " + "{{}}"  # pas le texte des marqueurs dans la cellule
 SECRETS = re.compile("|".join(f"{{DEBUT.format(m)}}(.*?){{FIN.format(m)}}" for m in ("MARK " + "SCHEME", "SOLU" + "TION")), re.S)
