@@ -425,6 +425,9 @@ def test_notebook_runs_top_to_bottom_and_draws_its_figures(executed, name):
         if cell.id.startswith("verif"):
             text = "".join(o.get("text", "") for o in outputs)
             assert text.startswith("✓"), f"{cell.id}: {text!r}"
+        if cell.id == "bilan":  # every check above passed: the summary says so
+            text = "".join(o.get("text", "") for o in outputs)
+            assert "Toutes les vérifications de ce notebook passent" in text and "- " not in text, text
     assert images >= FIGURES[name]
 
 
@@ -536,6 +539,39 @@ def _adam_without_bias_correction(parameters, grads, m, v, t, learning_rate=0.00
 def _relative_to_numeric_only(f, theta, grad_analytic, epsilon):
     numeric = reference_impl.numerical_gradient(f, theta, epsilon)
     return float(np.linalg.norm(numeric - grad_analytic) / np.linalg.norm(numeric))
+
+
+def test_the_summary_counts_what_the_checks_found_function_by_function(capsys):
+    verifications = _verifications()
+    verifications.RESULTATS.clear()
+
+    def stub(z):
+        raise NotImplementedError()
+
+    verifications.verifier_relu(reference_impl.relu)
+    with pytest.raises(NotImplementedError):
+        verifications.verifier_sigmoid(stub)
+    with pytest.raises(AssertionError):
+        verifications.verifier_tanh(lambda z: np.asarray(z, dtype=float))
+    capsys.readouterr()
+    verifications.bilan("06_2_activations.ipynb")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Notebook 2/5 (06_2_activations.ipynb) : 1/8 fonction(s) réussie(s)."
+    assert "  - sigmoid : pas encore faite" in lines and "  - tanh : en échec" in lines
+    assert "  - leaky_relu : pas encore vérifiée (exécutez sa cellule de vérification)" in lines
+    assert not any("relu :" in line and "leaky" not in line for line in lines[1:])
+    # Fixed and checked again: counted.
+    verifications.verifier_tanh(reference_impl.tanh)
+    verifications.bilan("06_2_activations.ipynb")
+    assert "2/8 fonction(s) réussie(s)" in capsys.readouterr().out
+    verifications.RESULTATS.clear()
+
+
+@pytest.mark.parametrize("name", [n for n in CONTENTS if n != "06_5_regularisation.ipynb"])
+def test_each_notebook_with_functions_ends_with_its_summary(name):
+    last = NOTEBOOKS[name].cells[-1]
+    assert _meta(last)["grade_id"] == "bilan" and _meta(last)["locked"] and last.cell_type == "code"
+    assert last.source.strip().endswith(f'bilan("{name}")')
 
 
 # (function checked, wrong implementation, piece of the message that names the mistake)

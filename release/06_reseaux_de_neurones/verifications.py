@@ -157,17 +157,29 @@ def _avec_equation(nom, texte):
     return texte
 
 
+# Le dernier résultat de chaque vérification visible exécutée dans ce noyau : ce que dit bilan().
+RESULTATS = {}
+REUSSIE, EN_ECHEC, A_FAIRE = "réussie", "en échec", "pas encore faite"
+
+
 def _verification(verifier):
     """Une vérification visible dont les échecs tiennent en un court message en français."""
     nom = verifier.__name__[len("verifier_"):]
 
     @functools.wraps(verifier)
     def verification(*arguments, **options):
+        RESULTATS[nom] = EN_ECHEC  # tant qu'elle n'a pas réussi
         try:
-            return verifier(*arguments, **options)
+            resultat = verifier(*arguments, **options)
+            RESULTATS[nom] = REUSSIE
+            return resultat
+        except PasEncoreFaite:
+            RESULTATS[nom] = A_FAIRE
+            raise
         except VerificationEchouee as echec:
             raise type(echec)(_avec_equation(nom, str(echec))) from None
         except NotImplementedError as erreur:
+            RESULTATS[nom] = A_FAIRE
             manquante = _fonction_non_faite(erreur.__traceback__, nom)
             if manquante == nom:
                 texte = (f"{nom} : pas encore faite (la fonction lève NotImplementedError).\n"
@@ -191,6 +203,24 @@ def _verification(verifier):
 
 def _ok(nom, message):
     print(f"✓ {nom} : {message}")
+
+
+def bilan(nom_notebook):
+    """Le bilan d'un notebook, d'après ses vérifications exécutées : « 7/8 fonctions réussies » et ce qui reste."""
+    noms = FONCTIONS[nom_notebook]
+    numero = sorted(FONCTIONS).index(nom_notebook) + 1
+    tete = f"Notebook {numero}/{len(FONCTIONS)} ({nom_notebook})"
+    if not noms:
+        print(f"{tete} : aucune fonction à écrire dans ce notebook.")
+        return
+    reussies = [n for n in noms if RESULTATS.get(n) == REUSSIE]
+    print(f"{tete} : {len(reussies)}/{len(noms)} fonction(s) réussie(s).")
+    for n in noms:
+        if n not in reussies:
+            etat = RESULTATS.get(n, "pas encore vérifiée (exécutez sa cellule de vérification)")
+            print(f"  - {n} : {etat}")
+    if len(reussies) == len(noms):
+        print("Toutes les vérifications de ce notebook passent : enregistrez-le (Ctrl+S) avant le suivant.")
 
 
 @_verification
