@@ -225,3 +225,10 @@ def test_joblib_runs_serially_without_a_warning_in_the_kernel():
     outputs = nb.cells[0].outputs
     assert [o.get("name") for o in outputs] == ["stdout"], outputs
     assert _text(nb.cells[0]) == "6\n"
+
+
+def test_threadpool_limits_works_in_the_kernel():
+    """Notebooks 06_3 to 06_5 call threadpool_limits(1) first: it must not fail in the sandbox."""
+    nb = _run_cells(["from threadpoolctl import threadpool_limits\nthreadpool_limits(1)\nprint('ok')"], timeout=30)
+    assert [o.get("name") for o in nb.cells[0].outputs] == ["stdout"], nb.cells[0].outputs
+    assert _text(nb.cells[0]) == "ok\n"
