@@ -129,5 +129,8 @@ c.GenerateFeedback.preprocessors = [
     # Hidden-test source and mark schemes stay with the teachers (nbgrader's
     # ClearHiddenTests/ClearMarkScheme, minus their failure on stray markers).
     PLUGIN + "FeedbackHygiene",
+    PLUGIN + "FeedbackSummary",  # the header's grade per function, the graded cells' titles
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# The course's page (French, grade table) with its maths as MathML: no MathJax, no CDN.
+c.GenerateFeedback.exporter_class = PLUGIN + "FeedbackExporter"

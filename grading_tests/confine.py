@@ -97,6 +97,9 @@ FIXED_ENV = {
     "MPLBACKEND": "Agg",
     # joblib otherwise runs `lscpu` to count cores, which the sandbox refuses.
     "LOKY_MAX_CPU_COUNT": "1",
+    # ...and tries a named semaphore in /dev/shm, also refused: it would run
+    # serially anyway, but warn (with the venv's path) in every cell's output.
+    "JOBLIB_MULTIPROCESSING": "0",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
 }

@@ -217,3 +217,18 @@ def test_disk_quota_stops_the_kernel_and_the_notebook_goes_on():
     nb = _run_cells(["for i in range(64):\n    open(f'bloc{i}', 'wb').write(bytes(8 << 20))", "print('suite')"], disk_mb=64)
     assert "QuotaDisque" in json.dumps(nb.cells[0].outputs)
     assert _text(nb.cells[1]) == "suite\n"
+
+
+def test_joblib_runs_serially_without_a_warning_in_the_kernel():
+    """The sandbox refuses named semaphores; joblib must not say so in every feedback page."""
+    nb = _run_cells(["from joblib import Parallel, delayed\nprint(sum(Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(4))))"], timeout=30)
+    outputs = nb.cells[0].outputs
+    assert [o.get("name") for o in outputs] == ["stdout"], outputs
+    assert _text(nb.cells[0]) == "6\n"
+
+
+def test_threadpool_limits_works_in_the_kernel():
+    """Notebooks 06_3 to 06_5 call threadpool_limits(1) first: it must not fail in the sandbox."""
+    nb = _run_cells(["from threadpoolctl import threadpool_limits\nthreadpool_limits(1)\nprint('ok')"], timeout=30)
+    assert [o.get("name") for o in nb.cells[0].outputs] == ["stdout"], nb.cells[0].outputs
+    assert _text(nb.cells[0]) == "ok\n"

@@ -9,11 +9,13 @@ has exactly the expected score, French feedback in HTML, and ``grades.csv``.
 import csv
 import html
 import json
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import nbformat
 import pytest
@@ -22,6 +24,7 @@ from grading_tests.course.bank import DEMO_MISTAKES
 from grading_tests.course.demo_class import STUDENTS
 from grading_tests.course.handins import ASSIGNMENT, graded_functions, read
 from grading_tests.framework import KIND_LABELS, KINDS
+from grading_tests.nbgrader_plugin.common import trusted_record
 from grading_tests.runner import registry
 from nbgrader_attacks import harness
 
@@ -184,6 +187,174 @@ def test_feedback_hides_hidden_tests_mark_schemes_and_solutions(demo):
         if "eleve_vierge" in page.parts:
             leaked = [line for line in solution_lines if line in text]
             assert not leaked, (page, leaked[:3])
+
+
+class _Page(HTMLParser):
+    """A feedback page, read as a browser would: its grade table, cell titles, outputs, scripts."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.rows, self.labels, self.scripts, self.outputs = [], [], [], []
+        self.text, self._stack, self._row, self._label, self._output_depth = [], [], None, None, None
+        self._open_ids = []  # ids of the tables being read
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        self._stack.append(tag)
+        if tag == "script":
+            self.scripts.append(attrs.get("src") or "")
+        if tag == "tr" and "notes" in self._open_ids:
+            self._row = []
+        if tag in ("td", "th") and self._row is not None:
+            self._row.append("")
+        if tag == "span" and "nbgrader-label" in classes:
+            self._label = ""
+        if "output_wrapper" in classes and self._output_depth is None:
+            self._output_depth = len(self._stack)
+            self.outputs.append("")
+        if tag == "table" and attrs.get("id"):
+            self._open_ids.append(attrs["id"])
+
+    def handle_endtag(self, tag):
+        if tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+        if tag == "span" and self._label is not None:
+            self.labels.append(" ".join(self._label.split()))
+            self._label = None
+        if tag == "table" and self._open_ids:
+            self._open_ids.pop()
+        if self._output_depth is not None and len(self._stack) == self._output_depth and tag == "div":
+            self._output_depth = None
+        if self._stack:
+            self._stack.pop()
+
+    def handle_data(self, data):
+        if self._stack and self._stack[-1] in ("style", "script"):
+            return
+        self.text.append(data)
+        if self._row is not None and self._row:
+            self._row[-1] += data
+        if self._label is not None:
+            self._label += data
+        if self._output_depth is not None:
+            self.outputs[-1] += data
+
+
+def _page(root, student, notebook):
+    path = root / "feedback" / student / ASSIGNMENT / f"{notebook}.html"
+    return _Page(path.read_text(encoding="utf-8"))
+
+
+def _table(page):
+    """The header's grade table: [(name, points, out of, verdict)], without its heading and total rows."""
+    cells = [[" ".join(c.split()) for c in row] for row in page.rows]
+    assert cells and cells[0][:3] == ["Fonction ou réponse", "Points", "Sur"], cells[:1]
+    assert cells[-1][0] == "Total"
+    return [tuple(row) for row in cells[1:-1]], cells[-1]
+
+
+def test_feedback_titles_each_graded_cell_with_its_function(demo):
+    root, _ = demo
+    for student in STUDENTS:
+        for notebook, cells in _points().items():
+            page = _page(root, student, notebook)
+            functions = [cell[len("test_"):] for cell in cells]
+            assert [label for label in page.labels if label.startswith("Correction de")] == [
+                f"Correction de {f}" for f in functions
+            ], (student, notebook)
+            text = "".join(page.text)
+            # nbgrader's English labels, and its titles with no function, are gone.
+            for english in ("Test cell", "Grade cell", "Student's answer", "Student's task", "Score:", "(Top)", "No response"):
+                assert english not in text, (student, notebook, english)
+
+
+def test_feedback_header_gives_the_grade_per_function(demo):
+    root, _ = demo
+    grades = harness.grades(root)
+    for student in STUDENTS:
+        for notebook, cells in _points().items():
+            if not cells:
+                continue
+            rows, total = _table(_page(root, student, notebook))
+            functions = {row[0]: row for row in rows if not row[0].startswith("Réponse rédigée")}
+            assert list(functions) == [cell[len("test_"):] for cell in cells], (student, notebook)
+            nb = harness.autograded(root, student, f"{notebook}.ipynb")
+            for cell, points in cells.items():
+                name, got, out_of, verdict = functions[cell[len("test_"):]]
+                # The gradebook's score, and the verdict TrustedGrades recorded in the cell.
+                assert float(got) == pytest.approx(grades[student][notebook][cell][0]) and float(out_of) == points
+                assert verdict == trusted_record(harness.cell(nb, cell))["verdict"] and verdict, (student, cell)
+                assert not verdict.startswith(name), verdict
+            answers = [row for row in rows if row[0].startswith("Réponse rédigée")]
+            assert [row[0].split()[-1] for row in answers] == [c for c in grades[student][notebook] if c.startswith("q_")]
+            for name, _, _, verdict in answers:
+                needs = grades[student][notebook][name.split()[-1]][2]
+                assert (verdict == "en attente de correction") == needs, (student, name, verdict)
+                assert needs or verdict == "pas de réponse" or verdict.startswith("corrigée à la main"), verdict
+            recorded = sum(auto or 0 for auto, _, _ in grades[student][notebook].values())
+            assert float(total[1]) == pytest.approx(recorded) and float(total[2]) == pytest.approx(
+                sum(float(r[2]) for r in rows)
+            )
+
+
+def test_feedback_says_when_a_notebook_is_not_graded(demo):
+    root, _ = demo
+    totals = {notebook: sum(cells.values()) for notebook, cells in _points().items()}
+    for notebook in totals:
+        for student in STUDENTS:
+            text = " ".join("".join(_page(root, student, notebook).text).split())
+            # Written answers count too: a notebook is graded when any cell is worth points.
+            written = any(c.startswith("q_") for c in harness.grades(root)[student].get(notebook, {}))
+            graded = totals[notebook] > 0 or written
+            assert ("notebook non noté" in text) == (not graded), (student, notebook)
+            assert "note : 0 / 0" not in text, (student, notebook)
+
+
+def _instructor_marks(root):
+    marks = {str(root), os.path.realpath(root), sys.prefix, os.path.realpath(sys.prefix), os.path.expanduser("~")}
+    # The scratch folders of the kernel, the graders and the staging (grading_tests/).
+    return sorted(m for m in marks if len(m) > 1) + ["rn-noyau-", "grading-", "rn-rendus-", "rn-soumission-"]
+
+
+def test_feedback_pages_show_no_warning_nor_instructor_path(demo):
+    root, _ = demo
+    marks = _instructor_marks(root)
+    pages = sorted((root / "feedback").rglob("*.html"))
+    assert len(pages) == len(STUDENTS) * len(_points())
+    for path in pages:
+        page = _Page(path.read_text(encoding="utf-8"))
+        text = "".join(page.text)
+        assert not [m for m in marks if m in text], (path, [m for m in marks if m in text])
+        outputs = "\n".join(page.outputs)
+        assert "Warning" not in outputs and "warnings.warn" not in outputs, (path, outputs[outputs.find("Warning") - 300 :][:600])
+        assert "Permission denied" not in outputs or "eleve_hostile" in path.parts, path
+
+
+def test_the_reference_notebooks_run_without_an_error_at_autograde(demo):
+    """The correct student's notebooks run cell after cell in the confined kernel, as in JupyterLab."""
+    root, _ = demo
+    for path in sorted((root / "autograded" / "eleve_correct" / ASSIGNMENT).glob("*.ipynb")):
+        nb = read(path)
+        errors = [(i, o.ename, o.evalue[:200]) for i, c in enumerate(nb.cells) for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, (path.name, errors)
+
+
+def test_feedback_maths_needs_no_script_and_no_network(demo):
+    root, _ = demo
+    for path in sorted((root / "feedback").rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        page = _Page(text)
+        assert page.scripts == [] and not re.search(r"""(src|href)=["']?(https?:)?//""", text), path
+        # (nbgrader's template keeps its comment "Loading mathjax macro", which loads nothing)
+        assert "mathjax" not in re.sub(r"<!--.*?-->", "", text, flags=re.S).lower(), path
+        prose = re.sub(r"<math\b.*?</math>", "", text, flags=re.S)
+        for block in re.findall(r'<div class="text_cell_render[^"]*">(.*?)</div>', prose, re.S):
+            left = html.unescape(re.sub(r"<[^>]+>", "", block))
+            assert not re.search(r"\$|\\[(\[]|\\begin|\\frac|\\mathbf", left), (path, left[:300])
+    assert len(re.findall(r"<math\b", (root / "feedback" / "eleve_correct" / ASSIGNMENT / "06_3_propagation.html").read_text("utf-8"))) > 10
 
 
 def test_committed_demo_submissions_are_up_to_date(tmp_path):

@@ -32,13 +32,20 @@ partial credit, anything else full credit. A notebook can game all of that
   answer then needs no manual grade.
 - :class:`FeedbackHygiene` keeps hidden tests, mark schemes, instructor
   paths and secret-looking values off the feedback pages.
+- :class:`FeedbackSummary` and :class:`FeedbackExporter` make the feedback
+  page: in its header the grade per function (the gradebook's score, the
+  verdict TrustedGrades recorded), each graded cell titled with its
+  function, a notebook worth no points said to be so, all in French
+  (``templates/feedback_cours``), and its maths as MathML, drawn by the
+  browser with no script and no network.
 - :class:`CheckGradedCells` makes ``nbgrader generate_assignment`` refuse a
   source notebook whose graded cells do not match the graders.
 
 ``nbgrader_config.py`` at the course root wires all of this in, by the
 names this package exports. As in nbgrader, one module per preprocessor
 (``check_graded_cells``, ``staging_exporter``, ``confined_execute``,
-``trusted_grades``, ``mark_schemes``, ``feedback_hygiene``); what they share is in ``common``;
+``trusted_grades``, ``mark_schemes``, ``feedback_hygiene``, ``feedback_summary``,
+``feedback_exporter``); what they share is in ``common``;
 the staging of hand-ins is ``staging`` (reading with ``handin_files``,
 rebuilding with ``notebook_rebuild``).
 """
@@ -46,7 +53,9 @@ rebuilding with ``notebook_rebuild``).
 from .check_graded_cells import CheckGradedCells
 from .common import GraderMismatch, grader_for
 from .confined_execute import KERNEL_DIR, KERNEL_NAME, ConfinedExecute
+from .feedback_exporter import FeedbackExporter
 from .feedback_hygiene import FeedbackHygiene
+from .feedback_summary import FeedbackSummary
 from .mark_schemes import MarkSchemes
 from .staging_exporter import StagingNotebookExporter
 from .trusted_grades import TrustedGrades
@@ -62,4 +71,6 @@ __all__ = [
     "TrustedGrades",
     "MarkSchemes",
     "FeedbackHygiene",
+    "FeedbackSummary",
+    "FeedbackExporter",
 ]

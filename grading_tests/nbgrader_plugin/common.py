@@ -7,9 +7,20 @@ from nbgrader.coursedir import CourseDirectory
 
 from ..runner import registry
 
-__all__ = ["TEST_PREFIX", "GraderMismatch", "is_autograder_test", "grader_for", "course_directory"]
+__all__ = [
+    "TEST_PREFIX",
+    "RECORD_KEY",
+    "GraderMismatch",
+    "is_autograder_test",
+    "grader_for",
+    "trusted_record",
+    "course_directory",
+]
 
 TEST_PREFIX = "test_"
+# Metadata key of the grade output TrustedGrades writes in a graded cell:
+# {"function": name, "verdict": the grader's one-line summary}.
+RECORD_KEY = "correction_cours"
 
 
 class GraderMismatch(RuntimeError):
@@ -36,6 +47,16 @@ def grader_for(grade_id, points):
             f"scores out of {graders[name].points:g}"
         )
     return graders[name]
+
+
+def trusted_record(cell):
+    """What TrustedGrades recorded of the graders' result in ``cell``, or None (a cell it never graded)."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "execute_result":
+            record = output.get("metadata", {}).get(RECORD_KEY)
+            if isinstance(record, dict) and isinstance(record.get("function"), str):
+                return record
+    return None
 
 
 def course_directory(preprocessor):

@@ -14,7 +14,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
 from . import handin_files
-from .common import GraderMismatch, course_directory, grader_for, is_autograder_test
+from .common import RECORD_KEY, GraderMismatch, course_directory, grader_for, is_autograder_test
 
 __all__ = ["TrustedGrades"]
 
@@ -147,8 +147,17 @@ class TrustedGrades(NbGraderPreprocessor):
         lines.append(f"(correcteurs exécutés hors du notebook ; graine des entrées aléatoires : {seed}{stamp})")
         if executed is False:
             lines.append("(notebook non exécuté pour cette correction : la note vient des seuls correcteurs, elle n'en dépend pas)")
+        # The feedback page's grade table reads the verdict here (FeedbackSummary):
+        # the grader's summary line, without the function's name it starts with.
+        summary = result["feedback"][0] if result["feedback"] else ""
+        verdict = summary[len(f"{name} : ") :] if summary.startswith(f"{name} : ") else summary
         return [
             nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
             # determine_grade reads float(text/plain): the grade, nothing else.
-            nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.get("execution_count")),
+            nbformat.v4.new_output(
+                "execute_result",
+                data={"text/plain": repr(score)},
+                metadata={RECORD_KEY: {"function": name, "verdict": verdict}},
+                execution_count=cell.get("execution_count"),
+            ),
         ]
