@@ -14,7 +14,9 @@ nothing sleeps to synchronise.
 
 from __future__ import annotations
 
+import ast
 import glob
+import inspect
 import json
 import os
 import secrets
@@ -25,9 +27,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import nbformat
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ASSIGNMENT = "06_reseaux_de_neurones"
+RELEASE = REPO / "release" / ASSIGNMENT
 
 # Generous: the machine is shared, and a wait ends as soon as its condition holds.
 START_TIMEOUT = 120  # seconds for a JupyterLab server to answer
@@ -229,6 +234,45 @@ def feedback_page(root):
     return Path(root) / "feedback" / INSTRUCTOR_STUDENT / ASSIGNMENT / f"{INSTRUCTOR_NOTEBOOK}.html"
 
 
+# --- the release's notebooks and the reference ------------------------------------------------
+
+
+def notebook_cells(notebook):
+    """The cells of a release notebook."""
+    return nbformat.read(str(RELEASE / notebook), as_version=4).cells
+
+
+def cell_index(notebook, grade_id):
+    """The index of the cell with nbgrader ``grade_id`` in a release notebook."""
+    for i, cell in enumerate(notebook_cells(notebook)):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return i
+    raise KeyError(f"no cell {grade_id!r} in {notebook}")
+
+
+def reference_body(function):
+    """The one statement of the reference implementation's body (its docstring left out)."""
+    import reference_impl
+
+    tree = ast.parse(inspect.getsource(getattr(reference_impl, function)))
+    body = [s for s in tree.body[0].body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    assert len(body) == 1, f"the reference {function} is not one statement"
+    return ast.unparse(body[0])
+
+
+def check_message(folder, notebook, function):
+    """What the notebook's visible check prints for the reference function, run by the course's own code."""
+    check = notebook_cells(notebook)[cell_index(notebook, f"verif_{function}")].source
+    code = (
+        "import reference_impl, verifications\n"
+        f"namespace = dict(vars(verifications), {function}=reference_impl.{function})\n"
+        f"exec(compile({check!r}, 'check', 'exec'), namespace)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stdout + proc.stderr
+    return proc.stdout.strip().splitlines()[0]
+
+
 # --- Chromium ------------------------------------------------------------------------------
 
 
@@ -415,6 +459,22 @@ class Lab:
             lambda d: self.cell_source(path, index).rstrip("\n") == expected,
             f"the typed answer did not land in cell {index}: {self.cell_source(path, index)!r}",
         )
+
+    def answer_and_check(self, notebook, function):
+        """Type the reference's body of ``function`` into its stub, run the setup, answer and check cells.
+
+        Waits for the check's success message (what the course's own check
+        prints for the reference); returns (answer index, check index, body).
+        """
+        expected = check_message(self.server.cwd, notebook, function)
+        body = reference_body(function)
+        setup = next(i for i, c in enumerate(notebook_cells(notebook)) if c.cell_type == "code")
+        answer, check = cell_index(notebook, function), cell_index(notebook, f"verif_{function}")
+        self.replace_stub(notebook, answer, body)
+        for index in (setup, answer, check):
+            self.run_cell(notebook, index)
+        self.wait_output(notebook, check, expected)
+        return answer, check, body
 
     def run_cell(self, path, index):
         """Select cell ``index`` by its prompt and press Shift+Enter."""

@@ -6,23 +6,16 @@ types the reference's answer for one function, runs its visible check, saves
 and clicks Validate.
 """
 
-import ast
-import inspect
 import json
-import subprocess
-import sys
 
-import nbformat
 import pytest
 
-import reference_impl
-
 from . import lab
+from .lab import notebook_cells
 
 pytestmark = pytest.mark.xdist_group("browser-student")
 
-RELEASE = lab.REPO / "release" / lab.ASSIGNMENT
-NOTEBOOKS = sorted(p.name for p in RELEASE.glob("*.ipynb"))
+NOTEBOOKS = sorted(p.name for p in lab.RELEASE.glob("*.ipynb"))
 # The notebook and function the student answers: one function of the chapter.
 ANSWERED = ("06_2_activations.ipynb", "relu")
 INSTRUCTOR_COMMANDS = (
@@ -32,38 +25,6 @@ INSTRUCTOR_COMMANDS = (
     "nbgrader:open-assignment-list",
     "nbgrader:open-course-list",
 )
-
-
-def _cells(notebook):
-    return nbformat.read(str(RELEASE / notebook), as_version=4).cells
-
-
-def _index(notebook, grade_id):
-    for i, cell in enumerate(_cells(notebook)):
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
-            return i
-    raise KeyError(f"no cell {grade_id!r} in {notebook}")
-
-
-def _reference_body(function):
-    """The one statement of the reference implementation's body (its docstring left out)."""
-    tree = ast.parse(inspect.getsource(getattr(reference_impl, function)))
-    body = [s for s in tree.body[0].body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    assert len(body) == 1, f"the reference {function} is not one statement"
-    return ast.unparse(body[0])
-
-
-def _check_message(folder, notebook, function):
-    """What the notebook's visible check prints for the reference function, run by the course's own code."""
-    check = _cells(notebook)[_index(notebook, f"verif_{function}")].source
-    code = (
-        "import reference_impl, verifications\n"
-        f"namespace = dict(vars(verifications), {function}=reference_impl.{function})\n"
-        f"exec(compile({check!r}, 'check', 'exec'), namespace)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and proc.stdout.strip(), proc.stdout + proc.stderr
-    return proc.stdout.strip().splitlines()[0]
 
 
 def test_student_lab_shows_no_instructor_tooling(student_lab):
@@ -85,8 +46,8 @@ def test_each_notebook_opens_clean(student_lab, notebook):
     session = student_lab
     state = session.open_notebook(notebook)
     try:
-        assert state["cells"] == len(_cells(notebook))
-        has_maths = any("$" in c.source for c in _cells(notebook) if c.cell_type == "markdown")
+        assert state["cells"] == len(notebook_cells(notebook))
+        has_maths = any("$" in c.source for c in notebook_cells(notebook) if c.cell_type == "markdown")
         lab.wait(session.driver).until(
             lambda d: d.execute_script(
                 lab._on_panel("w.node.querySelectorAll('.jp-RenderedMarkdown').length > 0 && (!arguments[1] || w.node.querySelectorAll('mjx-container').length > 0)"),
@@ -107,16 +68,9 @@ def test_student_answers_a_stub_checks_saves_and_validates(student_lab):
     session = student_lab
     notebook, function = ANSWERED
     folder = session.server.cwd
-    expected = _check_message(folder, notebook, function)
-    body = _reference_body(function)
-    setup = next(i for i, c in enumerate(_cells(notebook)) if c.cell_type == "code")
-    answer, check = _index(notebook, function), _index(notebook, f"verif_{function}")
     session.open_notebook(notebook)
     try:
-        session.replace_stub(notebook, answer, body)
-        for index in (setup, answer, check):
-            session.run_cell(notebook, index)
-        session.wait_output(notebook, check, expected)
+        answer, check, body = session.answer_and_check(notebook, function)
         assert "Traceback" not in session.cell_output_text(notebook, check)
 
         session.save(notebook)
