@@ -311,9 +311,11 @@ def chromium(scratch, width=1280, height=900):
 
 
 def wait(driver, timeout=UI_TIMEOUT):
+    """An explicit wait; an element re-rendered under a condition (DataTables rows, say) is polled again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.wait import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2)
+    return WebDriverWait(driver, timeout, poll_frequency=0.2, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def screenshot(driver, path):
