@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 
-.PHONY: install demo test bench clean
+.PHONY: install demo lab student-lab screenshots test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,29 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m grading_tests.course demo
 
+# JupyterLab for the instructor (formgrader, Create Assignment), from the course
+# root where nbgrader_config.py sits. nbgrader runs `alembic` from PATH, so the
+# venv's bin goes first: no activation needed. Extra options: LAB_ARGS="--port=9999".
+LAB_ARGS ?=
+lab: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab $(LAB_ARGS)
+
+# JupyterLab as a student gets it: a fresh copy of the release, started with
+# the command of its LISEZMOI.md (no formgrader, no Create Assignment, no
+# assignment list).
+student-lab: $(STAMP)
+	folder="$$(mktemp -d)" && cp -r release/06_reseaux_de_neurones "$$folder" && \
+	cd "$$folder/06_reseaux_de_neurones" && echo "Student copy: $$PWD" && \
+	JUPYTER_CONFIG_PATH="$$PWD/jupyter_eleve" PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/jupyter lab $(LAB_ARGS)
+
+# The PNGs of docs/screenshots/, taken in headless Chromium by the browser tests' helpers.
+screenshots: $(STAMP)
+	$(BIN)/python tests/browser/screenshots.py
+
+# --dist loadgroup keeps each browser role (tests/browser/) on one worker, so it
+# starts one JupyterLab and one course copy per session.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_mlp.py

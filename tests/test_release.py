@@ -40,6 +40,11 @@ FORBIDDEN_TEXT = [
 ]
 
 
+def _files(folder):
+    """The files of a release folder, as paths relative to it (the student's Jupyter settings are a subfolder)."""
+    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_file())
+
+
 def _nb(path):
     return nbformat.read(str(path), as_version=4)
 
@@ -52,9 +57,9 @@ def test_release_is_what_generate_assignment_makes(tmp_path):
     root = copy_course(tmp_path, release=False)
     generate_release(root, scratch_db=True)
     fresh = root / "release" / ASSIGNMENT
-    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in RELEASE.iterdir())
-    for path in sorted(fresh.iterdir()):
-        committed = RELEASE / path.name
+    assert _files(fresh) == _files(RELEASE)
+    for name in _files(fresh):
+        path, committed = fresh / name, RELEASE / name
         if path.suffix == ".ipynb":
             # Nothing volatile in nbgrader's output (checksums are md5 of the
             # cells); compared as JSON so that formatting alone never matters.
@@ -62,10 +67,10 @@ def test_release_is_what_generate_assignment_makes(tmp_path):
                 f"release/{ASSIGNMENT}/{path.name} is out of date: run `python -m grading_tests.course release`"
             )
         else:
-            assert path.read_bytes() == committed.read_bytes(), f"{path.name} differs from source/"
+            assert path.read_bytes() == committed.read_bytes(), f"{name} differs from source/"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in RELEASE.iterdir()))
+@pytest.mark.parametrize("name", _files(RELEASE))
 def test_release_mentions_no_answer_nor_the_graders(name):
     text = (RELEASE / name).read_text("utf-8")
     for needle in FORBIDDEN_TEXT:
@@ -146,7 +151,7 @@ def _code_of(path):
 def test_no_reference_body_anywhere_in_the_release():
     reference = _reference_bodies()
     assert reference, "no reference function found"
-    for path in sorted(RELEASE.iterdir()):
+    for path in (RELEASE / name for name in _files(RELEASE) if name.endswith((".py", ".ipynb"))):
         for code in _code_of(path):
             for name, dumps in _bodies(ast.parse(code)).items():
                 leaked = set(dumps) & reference.get(name, set())
