@@ -150,7 +150,8 @@ def test_deleted_graded_cells_are_put_back(run):
     assert answers
     for c in answers:
         grade_id = c.metadata.nbgrader["grade_id"]
-        assert c.source == harness.cell(release, grade_id).source
+        blank = harness.cell(release, grade_id).source
+        assert c.source == harness.written_answer_as_autograded(run.root, run.layout.target_nb, grade_id, blank)
         assert f"cellule notée « {grade_id} » supprimée : rétablie" in notice
     recorded = harness.grades(run.root)["att_deleted_test_cells"][Path(run.layout.target_nb).stem]
     for c in answers:

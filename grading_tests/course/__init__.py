@@ -1,4 +1,4 @@
-"""The instructor's command-line tools: ``python -m grading_tests.course demo|release|submissions``.
+"""The instructor's command-line tools: ``python -m grading_tests.course demo|release|submissions|autograde``.
 
 The top layer of ``grading_tests``: these modules may import from every layer
 below (the graders, the runner, the nbgrader plugin), and nothing below
@@ -6,6 +6,8 @@ imports from them.
 
 - :mod:`.cycle`: the nbgrader cycle on the course root (release, collect,
   autograde, feedback, export, score table);
+- :mod:`.classgrade`: ``python -m grading_tests.course autograde``, the class
+  on Dask workers; :mod:`.environment`: the environment of nbgrader commands;
 - :mod:`.handins`: reading the course's notebooks and writing hand-ins;
 - :mod:`.demo_class`: the four demo students of ``submitted/``;
 - :mod:`.bank`: the demos' mistakes, named files of ``tests/bank/``;

@@ -21,15 +21,14 @@ holds students outside the demo class.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .demo_class import STUDENTS, build_demo_class
+from .environment import nbgrader, nbgrader_env
 from .handins import ASSIGNMENT
 
 __all__ = [
@@ -42,36 +41,6 @@ __all__ = [
     "format_score_table",
     "run_demo",
 ]
-
-
-def nbgrader_env():
-    """The environment nbgrader runs in: this Python's scripts first on PATH, one BLAS thread."""
-    env = dict(os.environ)
-    # nbgrader runs `alembic` from PATH when it creates a gradebook.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    env.setdefault("MPLBACKEND", "Agg")
-    return env
-
-
-def nbgrader(root, *args, check=True, quiet=True):
-    """Run one nbgrader command in the course root; return (returncode, log, seconds)."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), *args],
-        cwd=root,
-        env=nbgrader_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    elapsed = time.perf_counter() - start
-    if not quiet:
-        sys.stdout.write(proc.stdout)
-    if check and proc.returncode != 0:
-        sys.stdout.write(proc.stdout[-6000:])
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode})")
-    return proc.returncode, proc.stdout, elapsed
 
 
 def generate_release(root, scratch_db=False):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import copy
 import json
 import os
@@ -15,8 +14,6 @@ from pathlib import Path
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import ensure_async
-from jupyter_core.utils import run_sync as _sync
 from nbclient.client import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
@@ -24,6 +21,7 @@ from traitlets import Bool, Integer, Unicode
 
 from .. import confine
 from . import handin_files
+from .warm_kernel import RESET, WarmKernel, alive, keep, retire_kept, take_kept
 from .common import course_directory, is_autograder_test
 
 __all__ = ["KERNEL_DIR", "KERNEL_NAME", "ConfinedExecute"]
@@ -58,83 +56,6 @@ class _BoundedKernelManager(AsyncKernelManager):
 # Seconds of kernel time used so far, per (student, assignment), in this process.
 _TIME_SPENT = {}
 
-# Run in a kept kernel before the student's next notebook: figures closed, back
-# in the scratch folder, the namespace emptied, the cell count from 1 again.
-_RESET = """\
-import os as _rn_os, sys as _rn_sys
-if "matplotlib.pyplot" in _rn_sys.modules:
-    _rn_sys.modules["matplotlib.pyplot"].close("all")
-_rn_os.chdir({scratch})
-get_ipython().run_line_magic("reset", "-f")
-get_ipython().execution_count = 1
-"""
-
-
-class _WarmKernel:
-    """A student's kernel kept from one of their notebooks to the next (never across students).
-
-    Importing numpy, matplotlib and scikit-learn and starting the kernel took
-    about a third of a student's autograde time, once per notebook
-    (``bench/profile_autograde.py``). The kernel confines itself to its scratch
-    folder, which holds that student's hand-in only, so what one notebook
-    leaves in it can reach that student's next notebook and nothing else.
-    """
-
-    def __init__(self, owner, km, kc, scratch, watch, pgid):
-        self.owner, self.km, self.kc, self.scratch, self.watch, self.pgid = owner, km, kc, scratch, watch, pgid
-
-    def retire(self):
-        """Kill the kernel and everything it started, then release its manager and its folder."""
-        if self.watch is not None:
-            self.watch.stop()
-        confine.kill_group(self.pgid)
-        try:
-            _sync(self._shutdown)()
-        except Exception:  # the processes are already killed; this only tidies the manager up
-            pass
-        shutil.rmtree(self.scratch, ignore_errors=True)
-
-    async def _shutdown(self):
-        try:
-            if await ensure_async(self.km.is_alive()):
-                await ensure_async(self.km.shutdown_kernel(now=True))
-        finally:
-            await ensure_async(self.km.cleanup_resources())
-            if self.kc is not None:
-                self.kc.stop_channels()
-
-
-_WARM = []  # at most one kept kernel per process
-
-
-def _alive(km):
-    async def check():
-        return bool(await ensure_async(km.is_alive()))
-
-    return _sync(check)()
-
-
-def _take_warm(owner):
-    """The kept kernel, if it is ``owner``'s and alive; any other one is retired."""
-    if owner is not None and _WARM and _WARM[0].owner == owner:
-        warm = _WARM.pop()
-        try:
-            if _alive(warm.km) and not warm.watch.exceeded:
-                return warm
-        except Exception:
-            pass
-        warm.retire()
-        return None
-    _retire_warm()
-    return None
-
-
-def _retire_warm():
-    while _WARM:
-        _WARM.pop().retire()
-
-
-atexit.register(_retire_warm)
 
 
 class ConfinedExecute(Execute):
@@ -247,7 +168,8 @@ class ConfinedExecute(Execute):
     # -- the run ------------------------------------------------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):
-        if self.skip_ungraded and not any(cell.metadata.get("nbgrader", {}).get("grade") for cell in nb.cells):
+        graded = any(cell.metadata.get("nbgrader", {}).get("grade") for cell in nb.cells)
+        if self.skip_ungraded and (resources or {}).get("nbgrader", {}).get("assignment") and not graded:
             self.log.info("No graded cell: the notebook is not executed")
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(self.SKIPPED_NOTICE))
             return nb, resources
@@ -307,7 +229,7 @@ class ConfinedExecute(Execute):
         """Take ``warm`` for this notebook, its namespace reset; False if it no longer answers."""
         self.km, self.kc = warm.km, warm.kc
         try:
-            reply = self.wait_for_reply(self.kc.execute(_RESET.format(scratch=repr(warm.scratch)), silent=True, store_history=False))
+            reply = self.wait_for_reply(self.kc.execute(RESET.format(scratch=repr(warm.scratch)), silent=True, store_history=False))
         except Exception as exc:  # a dead or wedged kernel: a fresh one is started instead
             self.log.warning("The kept kernel did not answer (%s: %s); a fresh one is started", type(exc).__name__, exc)
             return False
@@ -321,13 +243,13 @@ class ConfinedExecute(Execute):
         position, failures = 0, 0
         owner = self._owner(resources)
         while position < len(nb.cells):
-            failed, keep, watch = False, False, None
-            warm = _take_warm(owner) if position == 0 else None
+            failed, kept, watch = False, False, None
+            warm = take_kept(owner) if position == 0 else None
             if warm is not None and not self._reuse_kernel(warm):
                 warm.retire()
                 warm = None
             if warm is None:
-                _retire_warm()  # never two kernels at once, never another student's
+                retire_kept()  # never two kernels at once, never another student's
                 scratch, watch = self._start_kernel(resources)
             else:
                 scratch, watch = warm.scratch, warm.watch
@@ -349,13 +271,13 @@ class ConfinedExecute(Execute):
                         self._record_failure(nb.cells[index], "disk" if watch.exceeded else exc)
                         failed = True
                         break
-                keep = owner is not None and not failed and not watch.exceeded and _alive(self.km)
+                kept = owner is not None and not failed and not watch.exceeded and alive(self.km)
             finally:
-                if keep:
-                    _WARM.append(_WarmKernel(owner, self.km, self.kc, scratch, watch, pgid))
+                if kept:
+                    keep(WarmKernel(owner, self.km, self.kc, scratch, watch, pgid))
                 else:
                     # The kernel and everything it started, before any of them is reaped.
-                    _WarmKernel(owner, self.km, self.kc, scratch, watch, pgid).retire()
+                    WarmKernel(owner, self.km, self.kc, scratch, watch, pgid).retire()
                 self.km = self.kc = None
             if failed:
                 failures += 1

@@ -65,6 +65,14 @@ def cell(nb, grade_id):
     raise KeyError(grade_id)
 
 
+def written_answer_as_autograded(root, notebook, grade_id, answer):
+    """A written answer as autograde leaves it: the student's text, then its mark scheme (MarkSchemes)."""
+    from grading_tests.nbgrader_plugin.mark_schemes import mark_scheme_tail
+
+    source = nbformat.read(str(Path(root) / "source" / ASSIGNMENT / notebook), as_version=4)
+    return answer + mark_scheme_tail(cell(source, grade_id).source)
+
+
 def outputs_text(c):
     parts = []
     for o in c.get("outputs", []):

@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 from ...nbgrader_plugin import staging
-from ..cycle import nbgrader
+from ..environment import nbgrader
 from . import provenance as prov
 from .task import _private_folder, _relative
 

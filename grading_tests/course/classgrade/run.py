@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cycle import nbgrader_env
+from ..environment import nbgrader_env
 from . import gradebook as gbw
 from . import handin as handin_io
 from . import provenance as prov

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from ...nbgrader_plugin import staging
-from ..cycle import nbgrader_env
+from ..environment import nbgrader_env
 from . import handin as handin_io
 from .provenance import code_hash
 
