@@ -15,6 +15,7 @@ import sys
 import time
 
 import nbformat
+import pytest
 
 from grading_tests.course import collected_students, register_students
 from grading_tests.course.bank import DEMO_MISTAKES
@@ -41,6 +42,14 @@ def stock_autograde(root, *extra):
     harness.gradebook_assignment(root)
     code, log, _ = harness.nbgrader(root, "autograde", ASSIGNMENT, "--force", f"--TrustedGrades.seed={SEED}", *extra, check=False)
     assert code == 0, log[-4000:]
+
+
+@pytest.fixture(scope="module")
+def stock_demo_class(tmp_path_factory):
+    """The demo class autograded by stock nbgrader (course plug-ins, notebooks not run, seed 7)."""
+    stock = course_copy(tmp_path_factory.mktemp("stock"))
+    stock_autograde(stock, NO_EXECUTE)
+    return stock
 
 
 def classgrade(root, *args, env=None, timeout=900):
@@ -118,9 +127,9 @@ def assert_executed_like_nbgrader(root, student):
     assert skipped == ["06_5_regularisation.ipynb"]
 
 
-def test_same_rows_as_nbgrader_autograde_then_incremental_runs(tmp_path):
-    stock = course_copy(tmp_path / "stock")
-    stock_autograde(stock, NO_EXECUTE)
+@pytest.mark.xdist_group("classgrade-stock")
+def test_same_rows_as_nbgrader_autograde_then_incremental_runs(tmp_path, stock_demo_class):
+    stock = stock_demo_class
     ours = course_copy(tmp_path / "ours")  # no assignment in its gradebook yet: the command adds it
     release = harness.tree_state(ours / "release")
     code, out, err = classgrade(ours, "--workers", "2", "--seed", str(SEED), "--no-execute")
@@ -367,9 +376,9 @@ def _grading_workers(marker):
     return sorted(parents[launcher] for launcher in grading)
 
 
-def test_a_worker_killed_mid_run_costs_a_retry_and_every_student_is_graded(tmp_path):
-    stock = course_copy(tmp_path / "stock")
-    stock_autograde(stock, NO_EXECUTE)
+@pytest.mark.xdist_group("classgrade-stock")
+def test_a_worker_killed_mid_run_costs_a_retry_and_every_student_is_graded(tmp_path, stock_demo_class):
+    stock = stock_demo_class
     ours = course_copy(tmp_path / "ours")
     marker = f"{os.getpid()}-{time.time_ns()}"
     env = dict(os.environ, RN_CLASSGRADE_TEST=marker)

@@ -1,14 +1,16 @@
 """A PostgreSQL gradebook grades exactly like the SQLite one.
 
-Each test runs the same grading twice, in two copies of the course with the
-demo class: once on the default SQLite gradebook, once on an empty database
-of a throwaway PostgreSQL server (``tests/postgres.py``) through nbgrader's
-``CourseDirectory.db_url``, then compares every row of the two gradebooks,
-student by student and cell by cell.
+The demo class is autograded once by stock ``nbgrader autograde`` (the
+course plug-ins, notebooks not executed) on the default SQLite gradebook.
+Each test grades it again, in another copy of the course, on an empty
+database of a throwaway PostgreSQL server (``tests/postgres.py``) through
+nbgrader's ``CourseDirectory.db_url``, and compares every row of the two
+gradebooks, student by student and cell by cell:
 
-- stock ``nbgrader autograde`` (the course plug-ins, notebooks not executed);
+- stock ``nbgrader autograde``;
 - the class command ``python -m grading_tests.course autograde … --db-url``
-  (Dask workers; only its driver writes the gradebook).
+  (Dask workers; only its driver writes the gradebook), whose SQLite rows
+  are stock nbgrader's (``tests/test_class_autograde.py``).
 
 Without the PostgreSQL binaries the tests skip, except under CI, where they
 fail (``.ci/run`` installs Debian's ``postgresql``).
@@ -25,6 +27,10 @@ from grading_tests.course.demo_class import STUDENTS
 from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import harness
 
+# One worker runs this module under `make test` (-n 2 --dist loadgroup): one PostgreSQL
+# server and one SQLite reference run, not one per worker.
+pytestmark = pytest.mark.xdist_group("postgres")
+
 SEED = 7
 COURSE_ID = "rn-fondamentaux-ch06"
 TIMEOUT = 1200  # seconds per command: a safety net, never an assertion
@@ -35,15 +41,6 @@ def pg():
     bin_dir = postgres.require()
     with postgres.server(bin_dir) as server:
         yield server
-
-
-def _two_courses(tmp_path):
-    """Two copies of the course with the demo class: (for SQLite, for PostgreSQL)."""
-    roots = []
-    for name in ("sqlite", "postgres"):
-        (tmp_path / name).mkdir()
-        roots.append(harness.copy_course(tmp_path / name, release=True, submitted=True))
-    return roots
 
 
 def _sqlite_url(root):
@@ -139,10 +136,17 @@ def test_gradebook_creates_its_tables_on_an_empty_postgres_database(pg):
     assert courses == [COURSE_ID] and stamped == 1
 
 
-def test_stock_autograde_on_postgres_records_the_same_grades_as_on_sqlite(pg, tmp_path):
-    lite, pgc = _two_courses(tmp_path)
+@pytest.fixture(scope="module")
+def on_sqlite(tmp_path_factory):
+    """The demo class autograded by stock nbgrader on SQLite: (course root, gradebook rows), the reference."""
+    lite = harness.copy_course(tmp_path_factory.mktemp("sqlite"), release=True, submitted=True)
+    return lite, stock_autograde(lite, _sqlite_url(lite))
+
+
+def test_stock_autograde_on_postgres_records_the_same_grades_as_on_sqlite(pg, on_sqlite, tmp_path):
+    lite, sqlite_rows = on_sqlite
+    pgc = harness.copy_course(tmp_path, release=True, submitted=True)
     url = pg.create_database("stock_autograde")
-    sqlite_rows = stock_autograde(lite, _sqlite_url(lite))
     pg_rows = stock_autograde(pgc, url)
     # The PostgreSQL run never fell back on the course's SQLite file.
     assert not (pgc / "gradebook.db").exists()
@@ -159,7 +163,7 @@ def test_stock_autograde_on_postgres_records_the_same_grades_as_on_sqlite(pg, tm
 def class_autograde(root, *args):
     """``python -m grading_tests.course autograde`` from the course root; its log."""
     proc = subprocess.run(
-        [sys.executable, "-m", "grading_tests.course", "autograde", ASSIGNMENT, "--workers", "2", "--seed", str(SEED), "--no-execute", *args],
+        [sys.executable, "-m", "grading_tests.course", "autograde", ASSIGNMENT, "--workers", "1", "--seed", str(SEED), "--no-execute", *args],
         cwd=root, env=nbgrader_env(), capture_output=True, text=True, timeout=TIMEOUT,
     )
     log = proc.stdout[-4000:] + proc.stderr[-4000:]
@@ -167,21 +171,19 @@ def class_autograde(root, *args):
     return log
 
 
-def test_class_autograde_on_postgres_records_the_same_grades_as_on_sqlite(pg, tmp_path):
+def test_class_autograde_on_postgres_records_the_same_grades_as_on_sqlite(pg, on_sqlite, tmp_path):
     # Not skipped when the command is missing: the test must fail then.
     assert (harness.REPO / "grading_tests" / "course" / "classgrade" / "run.py").exists(), (
         "the class command (grading_tests/course/classgrade/run.py) does not exist yet"
     )
-    lite, pgc = _two_courses(tmp_path)
+    _, sqlite_rows = on_sqlite  # stock nbgrader's, which the class command gives too (tests/test_class_autograde.py)
+    pgc = harness.copy_course(tmp_path, release=True, submitted=True)
     url = pg.create_database("class_autograde")
-    # Empty gradebooks but for the students: the command adds the assignment itself.
-    register_students(_sqlite_url(lite))
+    # An empty gradebook but for the students: the command adds the assignment itself.
     register_students(url)
-    class_autograde(lite)
     class_autograde(pgc, "--db-url", url)
     assert not (pgc / "gradebook.db").exists()
-    sqlite_rows, pg_rows = gradebook_rows(_sqlite_url(lite)), gradebook_rows(url)
-    assert_same_gradebooks(sqlite_rows, pg_rows)
+    assert_same_gradebooks(sqlite_rows, gradebook_rows(url))
     # Regrading one student rewrites its rows in place on PostgreSQL: no duplicate, same values.
     class_autograde(pgc, "--db-url", url, "--student", "eleve_partiel", "--force")
     assert_same_gradebooks(sqlite_rows, gradebook_rows(url))
