@@ -39,10 +39,11 @@ student-lab: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python tests/browser/screenshots.py
 
-# --dist loadgroup keeps each browser role (tests/browser/) on one worker, so it
-# starts one JupyterLab and one course copy per session.
+# --dist loadscope runs each test module on one worker: its module-scoped set-up
+# (an nbgrader run of a class, a JupyterLab for a browser role, a PostgreSQL
+# server) is made once, not once per worker.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_mlp.py

@@ -389,10 +389,15 @@ class DiskWatch(threading.Thread):
 
     def run(self):
         while not self._stop_event.wait(self.period):
-            if tree_bytes(self.folder, stop_at=self.limit) > self.limit:
-                self.exceeded = True
-                kill_group(self.pgid)
+            if self.check():
                 return
+
+    def check(self):
+        """Measure now (the thread does it every ``period`` s); kill the group if over the limit."""
+        if not self.exceeded and tree_bytes(self.folder, stop_at=self.limit) > self.limit:
+            self.exceeded = True
+            kill_group(self.pgid)
+        return self.exceeded
 
     def stop(self):
         self._stop_event.set()

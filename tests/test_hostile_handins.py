@@ -33,9 +33,6 @@ import pytest
 from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import attacks, harness, hostile
 
-# One worker runs this module under `make test` (-n 2 --dist loadgroup): its module-scoped
-# nbgrader run is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("hostile-campaign")
 
 SEED = 20250521
 CELL_TIMEOUT = 8

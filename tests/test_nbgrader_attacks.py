@@ -20,9 +20,6 @@ from grading_tests.course.handins import ASSIGNMENT
 from grading_tests.runner import registry
 from nbgrader_attacks import attacks, harness
 
-# One worker runs this module under `make test` (-n 2 --dist loadgroup): its module-scoped
-# nbgrader run is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("nbgrader-attacks")
 
 SEED = 20250314
 # Short enough for two looping attacks, long enough for every honest cell.

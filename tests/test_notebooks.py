@@ -32,9 +32,6 @@ import reference_impl
 from grading_tests import graders  # noqa: F401  (registers every grader)
 from grading_tests.framework import GRADERS
 
-# One worker runs this module under `make test` (-n 2 --dist loadgroup): its module-scoped
-# nbgrader run is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("notebooks-executed")
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "source" / "06_reseaux_de_neurones"

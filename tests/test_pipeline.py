@@ -28,9 +28,6 @@ from grading_tests.nbgrader_plugin.common import trusted_record
 from grading_tests.runner import registry
 from nbgrader_attacks import harness
 
-# One worker runs this module under `make test` (-n 2 --dist loadgroup): its module-scoped
-# nbgrader run is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("demo-cycle")
 
 SEED = 7
 HIDDEN = "assert True  # TEST CACHÉ : ne doit jamais atteindre un élève"

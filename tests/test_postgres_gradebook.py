@@ -27,9 +27,6 @@ from grading_tests.course.demo_class import STUDENTS
 from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import harness
 
-# One worker runs this module under `make test` (-n 2 --dist loadgroup): one PostgreSQL
-# server and one SQLite reference run, not one per worker.
-pytestmark = pytest.mark.xdist_group("postgres")
 
 SEED = 7
 COURSE_ID = "rn-fondamentaux-ch06"

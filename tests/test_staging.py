@@ -19,9 +19,6 @@ from grading_tests.nbgrader_plugin import staging
 from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import harness
 
-# One worker runs this module under `make test` (-n 2 --dist loadgroup): its module-scoped
-# nbgrader run is then made once, not once per worker.
-pytestmark = pytest.mark.xdist_group("staging-e2e")
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASE_DIR = REPO / "release"

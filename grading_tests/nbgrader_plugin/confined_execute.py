@@ -271,6 +271,10 @@ class ConfinedExecute(Execute):
                         self._record_failure(nb.cells[index], "disk" if watch.exceeded else exc)
                         failed = True
                         break
+                    if watch.check():  # the cell wrote past the quota faster than the watch looks
+                        self._record_failure(nb.cells[index], "disk")
+                        failed = True
+                        break
                 kept = owner is not None and not failed and not watch.exceeded and alive(self.km)
             finally:
                 if kept:
