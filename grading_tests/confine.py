@@ -35,6 +35,7 @@ the kernel still refuse sockets by name (``socket.__new__``).
 See ``docs/instructor.md`` (threat model) for what this does not cover.
 """
 
+import contextlib
 import ctypes
 import importlib.util
 import os
@@ -350,10 +351,8 @@ def seccomp_wanted():
 
 def kill_group(pgid):
     """SIGKILL every process of the group ``pgid`` (the confined process and all it started)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def tree_bytes(path, stop_at=None):
@@ -383,19 +382,17 @@ class DiskWatch(threading.Thread):
 
     def __init__(self, folder, limit, pgid, period=0.2):
         super().__init__(daemon=True, name="quota-disque")
-        self.folder, self.limit, self.pgid, self.period = folder, limit, pgid, period
-        self.exceeded = False
+        self.folder, self.limit, self.pgid, self.period, self.exceeded = folder, limit, pgid, period, False
         self._stop_event = threading.Event()
 
     def run(self):
-        while not self._stop_event.wait(self.period):
-            if self.check():
-                return
+        while not self._stop_event.wait(self.period) and not self.check():
+            pass
 
     def check(self):
         """Measure now (the thread does it every ``period`` s); kill the group if over the limit."""
         if not self.exceeded and tree_bytes(self.folder, stop_at=self.limit) > self.limit:
-            self.exceeded = True
+            self.exceeded = True  # before the kill: the kernel's death is then read as the quota's
             kill_group(self.pgid)
         return self.exceeded
 
