@@ -23,12 +23,8 @@ def _require_browser():
         pytest.skip(lab.MISSING_BROWSER)
 
 
-@pytest.fixture(scope="session")
-def student_lab(tmp_path_factory):
-    """A student's JupyterLab on a scratch copy of the release, with its Chromium."""
-    _require_browser()
-    scratch = tmp_path_factory.mktemp("navigateur-eleve")
-    server = lab.student_server(scratch).start()
+def _session(server, scratch):
+    """A Chromium on ``server``'s JupyterLab, opened; both stopped when the session ends."""
     driver = None
     try:
         driver = lab.chromium(scratch)
@@ -39,6 +35,14 @@ def student_lab(tmp_path_factory):
         if driver is not None:
             driver.quit()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def student_lab(tmp_path_factory):
+    """A student's JupyterLab on a scratch copy of the release, with its Chromium."""
+    _require_browser()
+    scratch = tmp_path_factory.mktemp("navigateur-eleve")
+    yield from _session(lab.student_server(scratch).start(), scratch)
 
 
 @pytest.fixture(scope="session")
@@ -52,17 +56,7 @@ def instructor_course(tmp_path_factory):
 def instructor_lab(instructor_course, tmp_path_factory):
     """``make lab`` in that copy, with its Chromium."""
     scratch = tmp_path_factory.mktemp("navigateur-enseignant")
-    server = lab.instructor_server(instructor_course, scratch).start()
-    driver = None
-    try:
-        driver = lab.chromium(scratch)
-        session = lab.Lab(driver, server)
-        session.open_lab()
-        yield session
-    finally:
-        if driver is not None:
-            driver.quit()
-        server.stop()
+    yield from _session(lab.instructor_server(instructor_course, scratch).start(), scratch)
 
 
 @pytest.hookimpl(hookwrapper=True)
