@@ -10,9 +10,8 @@ build the same environment and limits.
 
 A confined process gets, in this order (:func:`confine`):
 
-1. **its own process group**, of which it is the leader. ``setsid`` and
-   ``setpgid`` are then refused, so every process it starts stays in the
-   group and one ``killpg`` from the parent ends them all (:func:`kill_group`);
+1. **its own process group**, of which it is the leader and, after step 5,
+   the only member: one ``killpg`` from the parent ends it (:func:`kill_group`);
 2. **resource limits** (:data:`LIMITS`): address space, CPU time, file size,
    open files, no core dump, no real-time or raised priority;
 3. **no capabilities**, even when the instructor runs as root: the bounding
@@ -22,11 +21,14 @@ A confined process gets, in this order (:func:`confine`):
    connects nowhere (ABI 4), reaches no abstract UNIX socket and signals no
    process outside itself (ABI 6). Another process's ``/proc`` entries are out
    of reach too (Landlock's ptrace scoping);
-5. **seccomp** (:func:`deny_syscalls`, ``_seccomp.py``): ``socket()`` of every family, io_uring,
-   ``setsid``/``setpgid``, real-time scheduling policies, namespaces, mounts, BPF,
-   ``ptrace`` and keyrings fail with ``EPERM``; the worker may also not
-   start processes at all. The kernel installs this filter after ipykernel
-   has bound its own sockets, on every thread at once (``TSYNC``).
+5. **seccomp** (:func:`filter_syscalls`, ``_seccomp.py``): an allow-list of
+   system calls. No new process (``fork``, ``execve``, ``clone`` without
+   ``CLONE_THREAD``), so its address-space limit bounds its group's memory,
+   even under root; no new socket, session or group; no call that reaches
+   another process (``prlimit64``, signals, priority, affinity, scheduling
+   only on itself; no ptrace, ``process_vm_*``, ``kcmp``, pidfd); no chmod,
+   chown or utime, which Landlock leaves alone. The kernel installs it once
+   ipykernel has bound its sockets, on every thread at once (``TSYNC``).
 
 Where the running Linux lacks Landlock or seccomp, the layer is skipped and
 :func:`confine` says so in its report; the audit hooks of the worker and of
@@ -47,7 +49,7 @@ import sys
 import threading
 
 __all__ = [
-    "LIMITS", "OUTPUT", "MIB", "FIXED_ENV", "environment", "apply_limits", "drop_capabilities", "landlock", "deny_syscalls",
+    "LIMITS", "OUTPUT", "MIB", "FIXED_ENV", "environment", "apply_limits", "drop_capabilities", "landlock", "filter_syscalls",
     "confine", "seccomp_wanted", "inside", "prune", "readable_roots", "package_dirs", "load_beside",
     "kill_group", "tree_bytes", "DiskWatch",
 ]
@@ -214,18 +216,16 @@ def landlock(read_paths, write_paths, bind_ports=(), list_paths=()):
     return abi
 
 
-def deny_syscalls(sockets=True, processes=False):
-    """Install the seccomp filter on every thread of this process; return True if it is in place.
+def filter_syscalls():
+    """Install the seccomp allow-list on every thread of this process; return True if it is in place.
 
-    ``sockets`` refuses ``socket()`` of every family (a socket already open
-    stays usable: the kernel's own ZeroMQ sockets); ``processes`` refuses
-    fork, exec and every clone that is not a thread. The rest of the list is
-    always refused (see ``_seccomp.ARCH``).
+    Call it as the group's leader (:func:`own_process_group`): calls that name a process pass for
+    this one only. Sockets already open stay usable (the kernel's own ZeroMQ sockets).
     """
     arch = platform.machine()
-    if arch not in _seccomp.ARCH:
+    if arch not in _seccomp.ARCHES:
         return False
-    program = _seccomp.filter_program(arch, sockets, processes)
+    program = _seccomp.filter_program(arch, os.getpid())
     libc = _libc()
     _no_new_privs(libc)
     return _seccomp.install(libc, arch, program)
@@ -325,10 +325,10 @@ def own_process_group():
 
 
 def confine(kind, reads, write_paths, bind_ports=(), seccomp=True, memory_mb=None, cpu_s=None):
-    """Steps 1 to 4 of the module docstring, and 5 for the worker; return a report dict.
+    """Steps 1 to 5 of the module docstring (1 to 4 for the kernel); return a report dict.
 
     ``reads`` is what :func:`readable_roots` returns.
-    The kernel passes ``seccomp=False`` and calls :func:`deny_syscalls`
+    The kernel passes ``seccomp=False`` and calls :func:`filter_syscalls`
     itself once ipykernel has bound its sockets. ``RN_CONFINE_SECCOMP=0``
     in the environment skips seccomp, to test the fallback.
     """
@@ -338,7 +338,7 @@ def confine(kind, reads, write_paths, bind_ports=(), seccomp=True, memory_mb=Non
     report["landlock"] = landlock(reads["read"], write_paths, bind_ports, reads.get("list", ()))
     report["seccomp"] = False
     if seccomp and seccomp_wanted():
-        report["seccomp"] = deny_syscalls(sockets=True, processes=(kind == "worker"))
+        report["seccomp"] = filter_syscalls()
     return report
 
 

@@ -2,14 +2,17 @@
 
 MODE is ``none`` (no confinement: the control that shows each probe works),
 ``worker`` or ``kernel`` (``grading_tests/confine.py``, loaded by path as the
-worker and the kernel load it). CONFIG is a JSON object: the paths and
-addresses to probe. The probe prints one JSON object: probe name -> "ok" or
-the error it met.
+worker and the kernel load it), or ``seccomp`` (its process group and the
+seccomp filter alone, no Landlock). CONFIG is a JSON object: the paths,
+addresses and the canary process to probe. The probe prints one JSON object:
+probe name -> "ok" (or what it read) or the error it met.
 """
 
 import importlib.util
 import json
 import os
+import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -33,8 +36,12 @@ def attempt(results, name, action):
 def main():
     mode, config = sys.argv[1], json.loads(sys.argv[2])
     confine = _load_confine(config["confine"])
-    if mode != "none":
+    if mode == "seccomp":
+        confine.own_process_group()
+        confine.filter_syscalls()
+    elif mode != "none":
         reads = confine.readable_roots(config["excluded"])
+        reads["read"].append(config["readable_file"])
         confine.confine(mode, reads, [config["scratch"], "/dev/null"])
     results = {}
 
@@ -71,6 +78,34 @@ def main():
     def spawn():
         subprocess.run(["true"], check=True)
 
+    canary = config["canary"]
+
+    def forks(count=300):
+        """Children that wait until all are started: the group holds count + 1 processes at once."""
+        read_end, write_end = os.pipe()
+        started = []
+        try:
+            for _ in range(count):
+                pid = os.fork()
+                if pid == 0:
+                    os.close(write_end)
+                    os.read(read_end, 1)
+                    os._exit(0)
+                started.append(pid)
+        finally:
+            os.close(write_end)
+            for pid in started:
+                os.waitpid(pid, 0)
+            os.close(read_end)
+            results["forks_started"] = len(started)
+
+    def zmq_context():
+        import zmq  # its I/O threads read and reset their own scheduling policy, by thread id
+
+        context = zmq.Context()
+        context.socket(zmq.PAIR).close()
+        context.term()
+
     attempt(results, "udp", udp)
     attempt(results, "tcp", tcp)
     attempt(results, "unix", unix)
@@ -83,6 +118,21 @@ def main():
     attempt(results, "realtime", realtime)
     attempt(results, "spawn", spawn)
     attempt(results, "numpy", lambda: __import__("numpy").ones(3).sum())
+    attempt(results, "zmq_context", zmq_context)
+    attempt(results, "own_limits", lambda: resource.prlimit(0, resource.RLIMIT_NOFILE))
+    attempt(results, "own_priority", lambda: os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + 1))
+    attempt(results, "own_affinity", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
+    attempt(results, "raise_signal", lambda: (signal.signal(signal.SIGUSR1, lambda *_: None), signal.raise_signal(signal.SIGUSR1)))
+    # Another process of the same user, outside the sandbox.
+    attempt(results, "prlimit_read", lambda: resource.prlimit(canary, resource.RLIMIT_NOFILE))
+    attempt(results, "prlimit_set", lambda: resource.prlimit(canary, resource.RLIMIT_NOFILE, (17, 17)))
+    attempt(results, "setpriority", lambda: os.setpriority(os.PRIO_PROCESS, canary, 19))
+    attempt(results, "setaffinity", lambda: os.sched_setaffinity(canary, {min(os.sched_getaffinity(0))}))
+    attempt(results, "getpgid", lambda: os.getpgid(canary))
+    attempt(results, "forks", forks)
+    attempt(results, "memfd", lambda: os.close(os.memfd_create("probe")))
+    attempt(results, "chmod_readable", lambda: os.chmod(config["readable_file"], 0o600))
+    attempt(results, "kill", lambda: os.kill(canary, signal.SIGTERM))
     print(json.dumps(results))
 
 

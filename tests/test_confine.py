@@ -1,12 +1,15 @@
 """The one confinement of the grading worker and the course kernel (``grading_tests/confine.py``).
 
 Each probe is first run unconfined, to show that the attack works there, then
-confined as the worker and as the kernel are; the probes are real system
-calls against real listeners on this machine (``confine_probe.py``).
+confined as the worker and as the kernel are, and under the seccomp filter
+alone; the probes are real system calls against real listeners and a real
+canary process of the same user on this machine (``confine_probe.py``).
 """
 
 import json
 import os
+import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -16,13 +19,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading_tests import _seccomp, confine
+from grading_tests import confine
 from grading_tests.sandbox import Sandbox
 from nbgrader_attacks import harness
 
 REPO = Path(__file__).resolve().parents[1]
 PROBE = Path(__file__).with_name("confine_probe.py")
 ATTACKS = ["udp", "tcp", "unix", "inet6", "read_forbidden", "read_parent_environ", "write_outside", "setsid", "realtime"]
+# What reaches another process, starts processes, or escapes a limit of the sandbox.
+PROCESS_ATTACKS = ["prlimit_read", "prlimit_set", "setpriority", "setaffinity", "getpgid", "kill", "forks", "memfd",
+                   "chmod_readable"]
+# What confined code legitimately does with itself.
+OWN = ["numpy", "zmq_context", "own_limits", "own_priority", "own_affinity", "raise_signal"]
+FORKS = 300
 
 
 @pytest.fixture
@@ -60,11 +69,34 @@ def _received(listeners):
     return got
 
 
-def _probe(mode, tmp_path, listeners):
+@pytest.fixture
+def canary():
+    """A process of the same user outside any sandbox, and how to read its state."""
+    proc = subprocess.Popen(["sleep", "600"])
+
+    def state():
+        return {
+            "alive": proc.poll() is None,
+            "nofile": resource.prlimit(proc.pid, resource.RLIMIT_NOFILE) if proc.poll() is None else None,
+            "nice": os.getpriority(os.PRIO_PROCESS, proc.pid) if proc.poll() is None else None,
+            "affinity": sorted(os.sched_getaffinity(proc.pid)) if proc.poll() is None else None,
+        }
+
+    proc.state = state
+    proc.before = state()
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def _probe(mode, tmp_path, listeners, canary):
     scratch = tmp_path / f"scratch-{mode}"
     scratch.mkdir()
     outside = tmp_path / f"dehors-{mode}.txt"
     outside.write_text("canari")
+    readable = tmp_path / f"lisible-{mode}.txt"
+    readable.write_text("canari")
+    readable.chmod(0o644)
     config = {
         "confine": str(REPO / "grading_tests" / "confine.py"),
         "excluded": [str(REPO / "reference_impl"), str(REPO / "grading_tests"), str(outside)],
@@ -74,6 +106,8 @@ def _probe(mode, tmp_path, listeners):
         "unix_path": listeners["unix_path"],
         "forbidden_file": str(REPO / "reference_impl" / "activations.py"),
         "outside_file": str(outside),
+        "readable_file": str(readable),
+        "canary": canary.pid,
     }
     done = subprocess.run(
         [sys.executable, str(PROBE), mode, json.dumps(config)],
@@ -84,41 +118,42 @@ def _probe(mode, tmp_path, listeners):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(done.stdout)
+    results["mode_of_readable_file"] = oct(readable.stat().st_mode & 0o777)
+    time.sleep(0.1)  # a signal, if one was sent, has landed
     return results, outside.read_text(), _received(listeners)
 
 
-def test_every_probe_works_without_the_confinement(tmp_path, listeners):
-    results, outside, received = _probe("none", tmp_path, listeners)
+def test_every_probe_works_without_the_confinement(tmp_path, listeners, canary):
+    results, outside, received = _probe("none", tmp_path, listeners, canary)
     if os.geteuid() != 0:  # RT priority needs root, or CAP_SYS_NICE, unconfined
         results["realtime"] = "ok"
-    assert {name: results[name] for name in ATTACKS} == {name: "ok" for name in ATTACKS}
+    attacks = ATTACKS + PROCESS_ATTACKS
+    assert {name: results[name] for name in attacks} == {name: "ok" for name in attacks}
     assert outside == "canariprobe"
     assert sorted(received) == ["tcp", "udp", "unix"]
+    assert results["forks_started"] == FORKS and results["mode_of_readable_file"] == "0o600"
+    assert canary.wait(timeout=10) == -signal.SIGTERM
 
 
-@pytest.mark.parametrize("kind", ["worker", "kernel"])
-def test_the_confinement_refuses_every_probe(tmp_path, listeners, kind):
-    results, outside, received = _probe(kind, tmp_path, listeners)
-    allowed = {name for name in ATTACKS if results[name] == "ok"}
-    assert allowed == set(), {name: results[name] for name in ATTACKS}
-    assert received == [] and outside == "canari"
-    # What student code legitimately needs still works.
-    assert results["numpy"] == "ok" and results["write_scratch"] == "ok"
-    # The worker starts no process at all; the kernel may, inside its group.
-    assert (results["spawn"] == "ok") == (kind == "kernel"), results["spawn"]
+@pytest.mark.parametrize("kind", ["worker", "kernel", "seccomp"])
+def test_the_confinement_refuses_every_probe(tmp_path, listeners, canary, kind):
+    """``seccomp``: the filter alone, without Landlock, refuses what reaches another process."""
+    results, outside, received = _probe(kind, tmp_path, listeners, canary)
+    attacks = PROCESS_ATTACKS + (ATTACKS if kind != "seccomp" else ["udp", "tcp", "unix", "inet6", "setsid", "realtime"])
+    allowed = {name: results[name] for name in attacks if results[name] == "ok"}
+    assert allowed == {}, allowed
+    assert received == [] and (outside == "canari" or kind == "seccomp")  # files are Landlock's
+    assert canary.state() == canary.before, "the canary process was changed from inside the sandbox"
+    assert results["forks_started"] == 0 and results["mode_of_readable_file"] == "0o644"
+    # What student code legitimately needs still works, and starting a process does not.
+    assert {name: results[name] for name in OWN + ["write_scratch"]} == dict.fromkeys(OWN + ["write_scratch"], "ok")
+    assert results["spawn"].startswith("PermissionError"), results["spawn"]
 
 
 def test_environment_is_an_allow_list():
     env = confine.environment("/tmp/x", {"PATH": "/secret/bin", "JUPYTERHUB_API_TOKEN": "canari", "NBGRADER_EXECUTION": "autograde"})
     assert "JUPYTERHUB_API_TOKEN" not in env and "/secret" not in env["PATH"]
     assert env["NBGRADER_EXECUTION"] == "autograde" and env["HOME"] == "/tmp/x"
-
-
-def test_seccomp_program_denies_by_default_on_a_foreign_architecture():
-    program = _seccomp.filter_program("x86_64", sockets=True, processes=True)
-    assert program[0] == (_seccomp._LD_ABS_W, 0, 0, 4)  # the architecture is checked first
-    jump = program[1]
-    assert program[2 + jump[2]] == (_seccomp._RET, 0, 0, _seccomp._RET_ERRNO | 1)
 
 
 # --- the grading worker, through Sandbox -------------------------------------------------
@@ -192,7 +227,7 @@ def test_kernel_runs_in_scratch_without_the_instructors_environment(monkeypatch)
     assert "PermissionError" in json.dumps(nb.cells[1].outputs)
 
 
-def test_every_process_a_cell_starts_dies_with_the_kernel():
+def test_a_cell_starts_no_process():
     marker = f"4242.{os.getpid()}{int(time.time())}"
     cells = [
         f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])",
@@ -201,6 +236,7 @@ def test_every_process_a_cell_starts_dies_with_the_kernel():
         "import time\ntime.sleep(1)",
     ]
     nb = _run_cells(cells)
+    assert all("PermissionError" in json.dumps(nb.cells[i].outputs) for i in (0, 1)), [nb.cells[i].outputs for i in (0, 1)]
     assert "refusé" in _text(nb.cells[2])
     time.sleep(0.5)
     assert _survivors(marker) == []

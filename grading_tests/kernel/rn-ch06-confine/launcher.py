@@ -17,10 +17,12 @@ confines itself with Landlock: it reads only the Python installation and a few
 system files, writes only its scratch folder (its working folder), binds only
 the kernel's own TCP ports and connects nowhere, and signals no process outside
 itself. An audit hook refuses to import ``reference_impl`` and
-``grading_tests``. Once ipykernel has bound its sockets, a seccomp filter on
-every thread refuses any new socket, ``setsid``/``setpgid`` and the rest of
-``confine.deny_syscalls``'s list, so every process a cell starts stays in the
-kernel's process group, which the parent kills with the kernel.
+``grading_tests``. Once ipykernel has bound its sockets, the seccomp
+allow-list of ``confine.filter_syscalls`` goes on every thread: no new
+socket, no new process (a cell's ``subprocess`` or ``os.fork`` fails), no
+call that reaches another process. The kernel is then alone in its process
+group, which the parent kills with it, and its address-space limit bounds
+the group's memory.
 
 A layer the running Linux lacks is skipped, and the kernel says so on stderr;
 the audit hook then still refuses inet and inet6 sockets opened from Python.
@@ -157,7 +159,7 @@ def main():
 
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
-    filtered = confine.seccomp_wanted() and confine.deny_syscalls(sockets=True, processes=False)
+    filtered = confine.seccomp_wanted() and confine.filter_syscalls()
     audit.sockets_allowed = False
     if not filtered:
         print("rn-ch06-confine : seccomp indisponible ; sockets refusés par le seul audit hook.", file=sys.stderr)
