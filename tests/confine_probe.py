@@ -6,6 +6,12 @@ worker and the kernel load it), or ``seccomp`` (its process group and the
 seccomp filter alone, no Landlock). CONFIG is a JSON object: the paths,
 addresses and the canary process to probe. The probe prints one JSON object:
 probe name -> "ok" (or what it read) or the error it met.
+
+MODE ``canary`` starts no probe: it drops its capabilities, as every process
+of an instructor who is not root (and every other confined process) has
+none, then sleeps. Under root, a process that holds capabilities the caller
+lacks is already out of reach of setpriority and sched_setaffinity; one that
+holds none is not.
 """
 
 import importlib.util
@@ -16,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 
 def _load_confine(path):
@@ -36,6 +43,11 @@ def attempt(results, name, action):
 def main():
     mode, config = sys.argv[1], json.loads(sys.argv[2])
     confine = _load_confine(config["confine"])
+    if mode == "canary":
+        confine.drop_capabilities()
+        print("ready", flush=True)
+        time.sleep(3600)
+        return
     if mode == "seccomp":
         confine.own_process_group()
         confine.filter_syscalls()

@@ -69,10 +69,18 @@ def _received(listeners):
     return got
 
 
+def start_canary():
+    """A process of the same user outside any sandbox, without capabilities (``confine_probe.py canary``)."""
+    config = json.dumps({"confine": str(REPO / "grading_tests" / "confine.py")})
+    proc = subprocess.Popen([sys.executable, str(PROBE), "canary", config], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    return proc
+
+
 @pytest.fixture
 def canary():
-    """A process of the same user outside any sandbox, and how to read its state."""
-    proc = subprocess.Popen(["sleep", "600"])
+    """:func:`start_canary`, and how to read its state."""
+    proc = start_canary()
 
     def state():
         return {
@@ -87,6 +95,7 @@ def canary():
     yield proc
     proc.kill()
     proc.wait()
+    proc.stdout.close()
 
 
 def _probe(mode, tmp_path, listeners, canary):
