@@ -112,6 +112,10 @@ _CLONE_THREAD = 0x00010000
 _CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
 _SOCK_TYPE_MASK, _SOCK_STREAM = 0xF, 1
 _PR_SCHED_CORE = 62  # the one prctl that names another process
+# Descriptors whose owner receives SIGIO: owner set by pid (fcntl), or through
+# a pointer the filter cannot read (F_SETOWN_EX, and ioctl FIOSETOWN, SIOCSPGRP).
+_F_SETOWN, _F_SETOWN_EX = 8, 15
+_FIOSETOWN, _SIOCSPGRP = 0x8901, 0x8902
 _SCHED_OTHER = 0
 _PRIO_PROCESS, _PRIO_PGRP = 0, 1
 _IOPRIO_WHO_PROCESS, _IOPRIO_WHO_PGRP = 1, 2
@@ -126,7 +130,8 @@ def rules(pid):
     ``in``: the argument is one of ``values``; ``nobits``: it has none of the
     bits ``values``; ``bits``: it has them all; ``masked``: (argument &
     values[0]) == values[1]; ``not``: it is not ``values``; ``clock``: a
-    system clock or a CPU clock of itself.
+    system clock or a CPU clock of itself; ``when``: if the argument is
+    ``values[0]``, the check ``values[1]`` must hold.
     """
     me = (0, pid)  # 0 means "the caller" to every call below
     group = (0, pid, -pid & 0xFFFFFFFF)  # kill: its group, itself, its group by -pgid
@@ -156,6 +161,8 @@ def rules(pid):
         # A connected stream pair cannot send to an address; a datagram one can.
         "socketpair": [("masked", 1, (_SOCK_TYPE_MASK, _SOCK_STREAM), EPERM)],
         "prctl": [("not", 0, _PR_SCHED_CORE, EPERM)],
+        "fcntl": [("not", 1, _F_SETOWN_EX, EPERM), ("when", 1, (_F_SETOWN, ("in", 2, group, EPERM)), None)],
+        "ioctl": [("not", 1, _FIOSETOWN, EPERM), ("not", 1, _SIOCSPGRP, EPERM)],
     }
 
 
@@ -220,6 +227,8 @@ def _check(kind, arg, values, answer, labels):
         code += [("and", values[0]), ("jeq", values[1], ok, no)]
     elif kind == "clock":
         code += [("jge", _OWN_CPU_CLOCKS, ok, None), ("jge", _FIRST_NEGATIVE, no, ok)]
+    elif kind == "when":
+        return code + [("jeq", values[0], None, ok)] + _check(*values[1], labels) + [("label", ok)]
     else:
         raise ValueError(kind)
     return code + [("label", no), ("ret", answer), ("label", ok)]

@@ -10,7 +10,8 @@ nothing from ``grading_tests``. Before it even imports numpy it:
   capabilities, Landlock (it reads only the Python installation and its
   libraries, minus the course's packages and every ready-made neural network
   such as scikit-learn's ``neural_network`` folder, and writes only its
-  scratch directory), and seccomp (no socket of any family, no new process);
+  scratch directory), and the seccomp allow-list (no socket, no new process,
+  no call aimed at another process);
 - installs an audit hook, which cannot be removed, that refuses to import the
   course's reference or graders or a ready-made neural network, to start
   processes, to open sockets, and to load C libraries through ctypes.

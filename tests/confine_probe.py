@@ -111,6 +111,19 @@ def main():
             os.close(read_end)
             results["forks_started"] = len(started)
 
+    def sigio():
+        """The canary as the owner of a pipe that signals when written: SIGIO ends it."""
+        import fcntl
+
+        read_end, write_end = os.pipe()
+        try:
+            fcntl.fcntl(read_end, fcntl.F_SETOWN, canary)
+            fcntl.fcntl(read_end, fcntl.F_SETFL, fcntl.fcntl(read_end, fcntl.F_GETFL) | os.O_ASYNC)
+            os.write(write_end, b"x")
+        finally:
+            os.close(read_end)
+            os.close(write_end)
+
     def zmq_context():
         import zmq  # its I/O threads read and reset their own scheduling policy, by thread id
 
@@ -144,6 +157,7 @@ def main():
     attempt(results, "forks", forks)
     attempt(results, "memfd", lambda: os.close(os.memfd_create("probe")))
     attempt(results, "chmod_readable", lambda: os.chmod(config["readable_file"], 0o600))
+    attempt(results, "sigio", sigio)
     attempt(results, "kill", lambda: os.kill(canary, signal.SIGTERM))
     print(json.dumps(results))
 

@@ -126,6 +126,7 @@ CLONE_NEWUSER, SIGCHLD = 0x10000000, 17
 AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_CLOEXEC = 1, 1, 2, 0o2000000
 PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
 SCHED_OTHER, SCHED_FIFO, SCHED_BATCH, SCHED_RESET_ON_FORK = 0, 1, 3, 0x40000000
+F_GETFL, F_SETOWN, F_SETOWN_EX, FIONBIO, FIOSETOWN, SIOCSPGRP = 3, 8, 15, 0x5421, 0x8901, 0x8902
 
 
 def cpu_clock(pid, clock=2, thread=False):
@@ -162,6 +163,10 @@ CASES = [
     ("clone", (CLONE_THREAD_FLAGS | CLONE_NEWUSER,), sc.EPERM),
     ("socketpair", (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC), sc.ALLOW), ("socketpair", (AF_UNIX, SOCK_DGRAM), sc.EPERM),
     ("prctl", (PR_SET_NAME,), sc.ALLOW), ("prctl", (PR_SCHED_CORE, 1, OTHER), sc.EPERM),
+    # SIGIO goes to a descriptor's owner: another process only through these.
+    ("fcntl", (3, F_GETFL), sc.ALLOW), ("fcntl", (3, F_SETOWN, 0), sc.ALLOW), ("fcntl", (3, F_SETOWN, PID), sc.ALLOW),
+    ("fcntl", (3, F_SETOWN, OTHER), sc.EPERM), ("fcntl", (3, F_SETOWN, -OTHER), sc.EPERM), ("fcntl", (3, F_SETOWN_EX, 0), sc.EPERM),
+    ("ioctl", (0, FIONBIO), sc.ALLOW), ("ioctl", (3, FIOSETOWN), sc.EPERM), ("ioctl", (3, SIOCSPGRP), sc.EPERM),
 ]
 
 
