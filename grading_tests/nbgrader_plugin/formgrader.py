@@ -23,7 +23,10 @@ nbgrader's own handlers, JavaScript and API, and changes only this:
   of any folder (a hand-in's ``nbgrader_config.py``, run as the instructor)
   on a plain GET, is refused: the formgrader of this course is its root's;
 - files of a hand-in served under ``/formgrader/submissions/<id>/`` get a
-  ``sandbox`` CSP, as Jupyter's ``/files/`` does.
+  ``sandbox`` CSP, as Jupyter's ``/files/`` does;
+- nbgrader's JSON API (``/formgrader/api/…``) answers as JSON, not as the
+  ``text/html`` tornado gives a string, under a CSP that renders nothing: a
+  name or id in it is never HTML, even for a browser sent there by a link.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 
 import nbgrader
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
+from nbgrader.server_extensions.formgrader import apihandlers as nbg_api
 from nbgrader.server_extensions.formgrader import handlers as nbg
 from tornado import web
 from tornado.routing import HostMatches, Rule
@@ -128,11 +132,23 @@ class HandinFiles(CoursePage, nbg.SubmissionFilesHandler):
         return "sandbox; default-src 'none'; img-src data:; style-src 'none'"
 
 
+class ApiAnswer:
+    """Mixed into each of nbgrader's API handlers: JSON, and a CSP under which nothing renders."""
+
+    @property
+    def content_security_policy(self):
+        return "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+
+
 _OWN = {nbg.FormgraderHandler: FormgraderHome, nbg.SubmissionFilesHandler: HandinFiles}
 
 
 def course_handlers(base_url):
-    """nbgrader's formgrader page rules, each handler with :class:`CoursePage` mixed in, under ``base_url``."""
+    """nbgrader's formgrader rules under ``base_url``: pages with :class:`CoursePage` mixed in, the API with :class:`ApiAnswer`."""
     from jupyter_server.utils import url_path_join
 
     rules = []
@@ -140,6 +156,9 @@ def course_handlers(base_url):
         if issubclass(handler, web.StaticFileHandler) and handler is not nbg.SubmissionFilesHandler:
             continue  # nbgrader's own static files: served by nbgrader, untouched
         own = _OWN.get(handler) or type(f"Course{handler.__name__}", (CoursePage, handler), {})
+        rules.append((url_path_join(base_url, pattern.lstrip("/")), own, *kwargs))
+    for pattern, handler, *kwargs in nbg_api.default_handlers:
+        own = type(f"Course{handler.__name__}", (ApiAnswer, handler), {})
         rules.append((url_path_join(base_url, pattern.lstrip("/")), own, *kwargs))
     return rules
 

@@ -163,6 +163,8 @@ def id_vectors(port):
         "id-db-html": f'<img src="x" onerror="{call("id-db-html", port)}">',
         "id-db-js": f'";{call("id-db-js", port)};"',
         "id-db-details": f'<details open ontoggle="{call("id-db-details", port)}">',
+        # No double quote: json.dumps leaves it as it is, in a JSON answer served as text/html.
+        "id-db-api": f"<img src=x onerror={call('id-db-api', port)}>",
     }
 
 
@@ -177,6 +179,8 @@ def url_vectors(port, student, assignment):
         "id-url-gradebook": f"formgrader/gradebook/{img('id-url-gradebook')}",
         "id-url-notebook": f"formgrader/gradebook/{assignment}/{img('id-url-notebook')}",
         "id-url-submissions": f"formgrader/manage_submissions/{img('id-url-submissions')}",
+        # nbgrader's JSON API, with an id the gradebook holds: the same vector as id_vectors' one.
+        "id-db-api": f"formgrader/api/student/{q(id_vectors(port)['id-db-api'])}",
     }
 
 

@@ -83,10 +83,10 @@ def build_class(scratch, port):
     ids = payloads.id_vectors(port)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="rn-fondamentaux-ch06") as gb:
         gb.update_or_create_student(HOSTILE, first_name=ids["id-first"], last_name=ids["id-last"])
-        for vector in ("id-db-html", "id-db-js", "id-db-details"):
+        for vector in ("id-db-html", "id-db-js", "id-db-details", "id-db-api"):
             gb.update_or_create_student(ids[vector], first_name=ids[vector], last_name=ids[vector])
     harness.nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
-    return root, vectors + list(ids) + list(payloads.url_vectors(port, HOSTILE, ASSIGNMENT))
+    return root, list(dict.fromkeys(vectors + list(ids) + list(payloads.url_vectors(port, HOSTILE, ASSIGNMENT))))
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,12 @@ def test_formgrader_pages_run_no_student_script(session, hostile_class):
 
 def test_pages_that_print_their_url_run_nothing(session, hostile_class, listener):
     seen = set()
-    for path in payloads.url_vectors(listener.port, HOSTILE, ASSIGNMENT).values():
+    for vector, path in payloads.url_vectors(listener.port, HOSTILE, ASSIGNMENT).items():
+        if path.startswith("formgrader/api/"):
+            # JSON under a sandbox CSP: no script at all, WebDriver's included. The
+            # listener and the course root (last test) tell whether the id ran.
+            session.driver.get(session.server.url(path))
+            continue
         seen |= open_page(session, path, "formgrader (URL)")
     assert not seen, f"a formgrader URL ran script: {sorted(seen)}"
 
@@ -274,6 +279,33 @@ def test_autograded_notebook_trusted_in_lab_runs_nothing(session, hostile_class)
     assert not seen, f"student script ran in JupyterLab: {sorted(seen)}"
 
 
+_UNCLEANED = """
+const [html, code] = arguments;
+const box = document.createElement('div');
+box.innerHTML = html;  // markup as if the sanitizer had let it through
+document.body.appendChild(box);
+const s = document.createElement('script');
+s.textContent = code;  // an inline script, as a template bug would write it
+document.body.appendChild(s);
+"""
+
+
+def test_the_csp_alone_stops_what_a_sanitizer_bug_would_let_through(session, hostile_class, listener):
+    """Defence in depth: markup that was never cleaned, put in the grading page and a feedback page."""
+    root, _ = hostile_class
+    driver, seen = session.driver, set()
+    for view, open_it in (
+        ("formgrader", lambda: open_page(session, f"formgrader/submissions/{submission_id(session, HOSTILE)}/", "csp")),
+        ("feedback", lambda: driver.get(_feedback(root, HOSTILE).as_uri())),
+    ):
+        open_it()
+        vectors = payloads.html_vectors(f"csp-{view}", listener.port)
+        html = "".join(v for k, v in vectors.items() if not k.endswith("-script"))
+        driver.execute_script(_UNCLEANED, html, payloads.script(f"csp-{view}-script", listener.port))
+        seen |= marks(driver, f"CSP alone ({view})")
+    assert not seen, f"the page's CSP let uncleaned markup run: {sorted(seen)}"
+
+
 def test_clicking_the_students_links_runs_nothing(session, hostile_class):
     """Last but one: on the code before the fix, a click reconfigures the formgrader."""
     root, _ = hostile_class
@@ -307,6 +339,7 @@ def test_no_vector_fired_anywhere(hostile_class, listener):
     """Last: every view's marks, the listener (any frame, any origin), the course root."""
     root, vectors = hostile_class
     fired = set(listener.fired).union(*FIRED.values()) | {name[len("xss-") : -len(".txt")] for name in api_files(root)}
+    fired -= {name for name in fired if name.startswith("csp-")}  # injected by the test above, counted there
     assert fired <= set(vectors), f"marks of no planted vector: {sorted(fired - set(vectors))}"
     report = {"vectors": len(vectors), "fired": sorted(fired), "by_view": {k: sorted(v) for k, v in FIRED.items()}, "listener": sorted(listener.fired), "api_files": api_files(root)}
     if os.environ.get("RN_XSS_REPORT"):
