@@ -295,7 +295,7 @@ def test_the_csp_alone_stops_what_a_sanitizer_bug_would_let_through(session, hos
     root, _ = hostile_class
     driver, seen = session.driver, set()
     for view, open_it in (
-        ("formgrader", lambda: open_page(session, f"formgrader/submissions/{submission_id(session, HOSTILE)}/", "csp")),
+        ("formgrader", lambda: open_page(session, f"formgrader/submissions/{submission_id(session, HOSTILE)}/", "formgrader")),
         ("feedback", lambda: driver.get(_feedback(root, HOSTILE).as_uri())),
     ):
         open_it()
