@@ -279,6 +279,18 @@ def test_autograded_notebook_trusted_in_lab_runs_nothing(session, hostile_class)
     assert not seen, f"student script ran in JupyterLab: {sorted(seen)}"
 
 
+def _click(driver, element):
+    """Scroll to ``element`` and click it as a person would; False while the page's own script still scrolls."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        return False
+    return True
+
+
 _UNCLEANED = """
 const [html, code] = arguments;
 const box = document.createElement('div');
@@ -319,8 +331,7 @@ def test_clicking_the_students_links_runs_nothing(session, hostile_class):
             f"the link {text} is not shown",
         )
         handles = set(driver.window_handles)
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
-        link.click()
+        lab.wait(driver).until(lambda d: _click(d, link), f"{text} could not be clicked")
         for handle in [h for h in driver.window_handles if h not in handles] or [driver.current_window_handle]:
             driver.switch_to.window(handle)
             seen |= marks(driver, "formgrader (click)")
