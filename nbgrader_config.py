@@ -5,12 +5,23 @@ Grades come from the course's graders, run out of the student's kernel
 (``grading_tests/kernel/``). See ``docs/instructor.md``.
 """
 
+import os
 import re
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 ROOT = Path(__file__).resolve().parent
+
+# nbgrader runs `alembic` from PATH to create or upgrade the gradebook. The
+# formgrader loads this file inside JupyterLab's own process: put the bin
+# folder of the Python running it first, so that `.venv/bin/jupyter lab`
+# started without the venv on PATH finds the venv's alembic (and never
+# another one). Without it the formgrader hangs on "Loading, please wait...".
+_BIN = str(Path(sys.executable).parent)
+if os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
+    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
 PLUGIN = "grading_tests.nbgrader_plugin."
 
 c.CourseDirectory.course_id = "rn-fondamentaux-ch06"
@@ -104,6 +115,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    PLUGIN + "SafeOutputs",  # outputs cleaned once: no script, widget or student styling in autograded/
     PLUGIN + "TrustedGrades",  # test_<name> cells: the graders' score, never the kernel's
     PLUGIN + "MarkSchemes",  # written answers get their rubric back, after the kernel
     "nbgrader.preprocessors.SaveAutoGrades",

@@ -30,6 +30,10 @@ partial credit, anything else full credit. A notebook can game all of that
 - :class:`MarkSchemes` puts each written answer's mark scheme back under the
   student's answer once the kernel is done, for the formgrader; an untouched
   answer then needs no manual grade.
+- :class:`SafeOutputs` cleans every output of student code once, in the
+  autograded notebook, through :mod:`.safe_html` (the one allow-list
+  sanitizer of every page that shows a hand-in): no script, widget or
+  student styling reaches the formgrader, the feedback or JupyterLab.
 - :class:`FeedbackHygiene` keeps hidden tests, mark schemes, instructor
   paths and secret-looking values off the feedback pages.
 - :class:`FeedbackSummary` and :class:`FeedbackExporter` make the feedback
@@ -44,8 +48,11 @@ partial credit, anything else full credit. A notebook can game all of that
 ``nbgrader_config.py`` at the course root wires all of this in, by the
 names this package exports. As in nbgrader, one module per preprocessor
 (``check_graded_cells``, ``staging_exporter``, ``confined_execute``,
-``trusted_grades``, ``mark_schemes``, ``feedback_hygiene``, ``feedback_summary``,
-``feedback_exporter``); what they share is in ``common``;
+``trusted_grades``, ``mark_schemes``, ``safe_outputs``, ``feedback_hygiene``,
+``feedback_summary``, ``feedback_exporter``); what they share is in ``common``;
+student HTML is cleaned by ``safe_html`` alone, pages are made by
+``safe_exporter``'s exporter, and ``formgrader`` is the course's server
+extension that serves the formgrader's pages;
 the staging of hand-ins is ``staging`` (reading with ``handin_files``,
 rebuilding with ``notebook_rebuild``).
 """
@@ -57,6 +64,7 @@ from .feedback_exporter import FeedbackExporter
 from .feedback_hygiene import FeedbackHygiene
 from .feedback_summary import FeedbackSummary
 from .mark_schemes import MarkSchemes
+from .safe_outputs import SafeOutputs
 from .staging_exporter import StagingNotebookExporter
 from .trusted_grades import TrustedGrades
 
@@ -70,6 +78,7 @@ __all__ = [
     "ConfinedExecute",
     "TrustedGrades",
     "MarkSchemes",
+    "SafeOutputs",
     "FeedbackHygiene",
     "FeedbackSummary",
     "FeedbackExporter",
