@@ -108,6 +108,14 @@ def _readable_roots():
     return confine.readable_roots(excluded, _python_paths())
 
 
+def _environment(workdir):
+    """The course kernel's environment (``confine.environment``), minus nbgrader's flag: the
+    student's code may not tell a grading from the notebook it wrote (``_notebook.py``)."""
+    env = confine.environment(workdir)
+    env.pop("NBGRADER_EXECUTION", None)
+    return env
+
+
 class Sandbox:
     """A confined worker holding one submission's code.
 
@@ -212,7 +220,7 @@ class Sandbox:
             stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w),
             cwd=self._workdir,
-            env=confine.environment(self._workdir),
+            env=_environment(self._workdir),
             start_new_session=True,
         )
         self._watch = confine.DiskWatch(self._workdir, confine.LIMITS["worker"]["disk_mb"] * confine.MIB, self._proc.pid)
@@ -282,16 +290,21 @@ class Sandbox:
 
     # -- calls --------------------------------------------------------------------
 
-    def call(self, name, *args, timeout=10.0, return_args=False, **kwargs):
+    def call(self, name, *args, timeout=10.0, return_args=False, repeat=None, **kwargs):
         """Call the student's ``name(*args, **kwargs)`` in the worker.
 
         The arguments are sent as copies, so the grader's own arrays can never
         be touched. With ``return_args`` the worker also sends back the
         arguments as they are after the call, to check they were left alone.
+        With ``repeat`` = n, the worker makes n calls, each on fresh copies,
+        and the value is the list of their n values (one round trip).
         """
         if name not in self.defined:
             return Outcome("missing")
-        return self._request({"op": "call", "name": name, "return_args": return_args}, args, kwargs, timeout)
+        header = {"op": "call", "name": name, "return_args": return_args}
+        if repeat:
+            header["repeat"] = int(repeat)
+        return self._request(header, args, kwargs, timeout)
 
     def get(self, name, timeout=5.0):
         """Read a variable of the submission (an answer to a question)."""
