@@ -108,14 +108,6 @@ def _readable_roots():
     return confine.readable_roots(excluded, _python_paths())
 
 
-def _environment(workdir):
-    """The course kernel's environment (``confine.environment``), minus nbgrader's flag: the
-    student's code may not tell a grading from the notebook it wrote (``_notebook.py``)."""
-    env = confine.environment(workdir)
-    env.pop("NBGRADER_EXECUTION", None)
-    return env
-
-
 class Sandbox:
     """A confined worker holding one submission's code.
 
@@ -213,6 +205,8 @@ class Sandbox:
             "memory_mb": self.memory_mb,
             "cpu_s": self.cpu_seconds,
         }
+        # The course kernel's environment, minus nbgrader's flag: student code may not tell a grading (_notebook.py).
+        env = {k: v for k, v in confine.environment(self._workdir).items() if k != "NBGRADER_EXECUTION"}
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-X", "utf8", str(WORKER), json.dumps(fds)],
             stdin=subprocess.DEVNULL,
@@ -220,7 +214,7 @@ class Sandbox:
             stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w),
             cwd=self._workdir,
-            env=_environment(self._workdir),
+            env=env,
             start_new_session=True,
         )
         self._watch = confine.DiskWatch(self._workdir, confine.LIMITS["worker"]["disk_mb"] * confine.MIB, self._proc.pid)
@@ -296,8 +290,7 @@ class Sandbox:
         The arguments are sent as copies, so the grader's own arrays can never
         be touched. With ``return_args`` the worker also sends back the
         arguments as they are after the call, to check they were left alone.
-        With ``repeat`` = n, the worker makes n calls, each on fresh copies,
-        and the value is the list of their n values (one round trip).
+        ``repeat`` = n makes n calls on fresh copies in one round trip: the value is their list.
         """
         if name not in self.defined:
             return Outcome("missing")
