@@ -28,6 +28,7 @@ from ..checks import (
     expect_untouched,
     fmt,
     later_checks,
+    same_failures,
     stage_as,
 )
 from ..checks.elementwise import TANH_EDGES, check_alpha, check_elementwise
@@ -164,17 +165,6 @@ def _softmax_mistakes(Z):
     return [mistake.diagnosis(Z) for mistake in catalogue]
 
 
-def _same_failures(got, candidate):
-    """``got`` is ``candidate``: finite at the same entries, with the same values there."""
-    got = np.asarray(got, dtype=float)
-    if got.shape != candidate.shape:
-        return False
-    finite = np.isfinite(candidate)
-    if not np.array_equal(np.isfinite(got), finite):
-        return False
-    return close(got[finite], candidate[finite], 1e-4, 1e-8)
-
-
 def _tie_hint(got, Z):
     """Different scores of one row with the same probability: the scores were bounded."""
     got = np.asarray(got, dtype=float)
@@ -223,7 +213,7 @@ def _check_large_scores(g, Z, what):
         compare(out, expected, what, inputs={"Z": Z}, stage="property", work=False)
     except Fail as fail:
         for diagnosis in diagnoses(mistakes.SHIFTS)(Z):
-            if _same_failures(out, diagnosis[1]):
+            if same_failures(out, diagnosis[1]):
                 fail.hint = diagnosis[0]
                 fail.kind = "near_miss" if isinstance(diagnosis, NearMiss) else None
                 raise

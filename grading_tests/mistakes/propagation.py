@@ -16,9 +16,12 @@ import reference_impl as ref
 from ..checks import close, fmt, fmt_sizes, scale_factor
 from ..framework import Fail
 from . import Mistake, identity, on_inputs, on_output, swapped
+from .activations import SHIFTS, WHY_MAX
 
 __all__ = [
     "FORWARD",
+    "FORWARD_SHIFTS",
+    "WHY_MAX",
     "BACKWARD",
     "MISSING_MEAN",
     "missing_mean",
@@ -56,6 +59,19 @@ FORWARD = [
         "l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24).",
         swapped(ref.forward_pass, relu=identity),
     ),
+]
+
+
+def _softmax_of(mistake):
+    """softmax as ``mistake`` (one of activations.SHIFTS) computes it."""
+    return lambda Z: mistake(Z)
+
+
+# The output layer's softmax written with a wrong shift, or none: the same
+# mistakes as in softmax itself (activations.SHIFTS), with the same credit,
+# whether softmax is written inline in forward_pass or in its own function.
+FORWARD_SHIFTS = [
+    Mistake(mistake.hint, swapped(ref.forward_pass, softmax=_softmax_of(mistake)), mistake.near_miss) for mistake in SHIFTS
 ]
 
 
