@@ -69,6 +69,16 @@ def _sigmoid_derivative_overflow(sides, observed):
         "puis σ(z)(1 − σ(z)).",
     )
 
+def _alpha_diagnoses(reference):
+    """The mistakes of a call with ``alpha``: at 0, the default slope instead (0 taken for no value)."""
+
+    def found(z, alpha):
+        mistake = mistakes.alpha_zero_as_default if alpha == 0 else mistakes.alpha_ignored
+        return [mistake(reference).diagnosis(z, alpha)]
+
+    return found
+
+
 @grader("sigmoid", points=1)
 def grade_sigmoid(g):
     check_elementwise(g, ref.sigmoid, diagnoses(mistakes.SIGMOID), overflow_hint=_sigmoid_overflow)
@@ -87,7 +97,7 @@ def grade_relu(g):
 @grader("leaky_relu", points=1)
 def grade_leaky_relu(g):
     check_elementwise(g, ref.leaky_relu, diagnoses(mistakes.LEAKY_RELU))
-    check_alpha(g, ref.leaky_relu, "leaky_relu", diagnoses([mistakes.alpha_ignored(ref.leaky_relu)]))
+    check_alpha(g, ref.leaky_relu, "leaky_relu", _alpha_diagnoses(ref.leaky_relu))
 
 
 @grader("sigmoid_derivative", points=1)
@@ -110,12 +120,7 @@ def grade_relu_derivative(g):
 @grader("leaky_relu_derivative", points=1)
 def grade_leaky_relu_derivative(g):
     check_elementwise(g, ref.leaky_relu_derivative, diagnoses(mistakes.LEAKY_RELU_DERIVATIVE))
-    check_alpha(
-        g,
-        ref.leaky_relu_derivative,
-        "leaky_relu_derivative",
-        diagnoses([mistakes.alpha_ignored(ref.leaky_relu_derivative)]),
-    )
+    check_alpha(g, ref.leaky_relu_derivative, "leaky_relu_derivative", _alpha_diagnoses(ref.leaky_relu_derivative))
 
 
 # --- softmax -----------------------------------------------------------------
