@@ -30,8 +30,8 @@ import numpy as np
 from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt, fmt_shape
 from ..framework import Fail, grader
 from ..mistakes.regularization import (
-    OUTPUT_MISTAKES, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, correlation, dependence_on_A, dropout_with_mask,
-    structure_problem,
+    OUTPUT_MISTAKES, RNG_HINT, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, constant_mask, correlation,
+    dependence_on_A, dropout_with_mask, kept_fraction, mean_bias, seeded_generator, structure_problem,
 )
 
 # Activations of a layer: m examples × d units, enough entries (≥ 12 000) for
@@ -55,6 +55,20 @@ TALL = (20_000, 3)
 # shows there. 300 calls of 0.4 ms each.
 SMALL_SHAPES = ((1, 3), (2, 1))
 SMALL_CALLS = 300
+# E[A_out] = A to 1 %: a mask that keeps 1 % too few or too many units (keep_prob
+# rounded to a percent, say) is seen. keep_prob is drawn in the middle of a
+# percent, (k + 0.5) %, so that rounding it moves it by 0.5 point, more than
+# 1 % of it. The kept fraction of n units has standard error
+# √(p(1 − p)/n): a 1 % bias is 0.01·√(n·p/(1 − p)) standard errors, at least
+# 5.6 on BIAS_UNITS (480 000) for p ≥ 0.405, so the screen at Z_SCREEN
+# (α = 0.001) flags it with probability ≥ 0.99; a flagged mask is judged
+# again on BIAS_CONFIRM_UNITS (1 520 000: 10.1 standard errors) at Z_STAT,
+# with power ≥ 0.999. A correct mask fails both with probability about
+# 0.001 × 2.6e-12. tests/test_statistics.py recomputes these figures.
+BIAS_KEEP_PERCENT = (40, 50)
+BIAS_UNITS = (800, 600)
+BIAS_CONFIRM_UNITS = (1600, 950)
+Z_SCREEN = 3.29
 # A mask correlated with A beyond Z_STAT standard errors is not independent
 # of A; when two calls with the same A also give the same mask, it is a
 # function of A (e.g. the largest activations kept), not a random draw.
@@ -121,55 +135,6 @@ def _check_mask(A, keep_prob, A_out, mask, what, stage):
     return maskf
 
 
-def _constant_mask(A, keep_prob, A_out, maskf, what, stage):
-    """A mask of all 0 or all 1 (for keep_prob < 1 on a large layer) draws
-    nothing; so does the output when it is the one of that mask, or A."""
-    if np.all(maskf == maskf.flat[0]):
-        value = int(maskf.flat[0])
-        state = "aucun neurone n'est gardé" if value == 0 else "aucun neurone n'est éteint"
-        out = np.asarray(A_out, dtype=float)
-        if np.array_equal(out, A):
-            state += ", et A_out est une copie de l'entrée A"
-        elif not close(out, dropout_with_mask(A, maskf, keep_prob)):
-            raise Fail(
-                stage,
-                f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}), mais A_out n'est pas "
-                "A * mask / keep_prob pour ce masque.",
-                "renvoyez le masque que vous avez appliqué à A : return A * mask / keep_prob, mask (§9.2).",
-            )
-        raise Fail(
-            stage,
-            f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}) : aucun tirage au hasard.",
-            "chaque neurone est gardé avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob, puis "
-            "A_out = A * mask / keep_prob (§9.2).",
-            kind="no_work",
-        )
-
-
-def _kept_fraction(maskf, keep_prob, what, stage):
-    """The Fail for a kept fraction far from keep_prob, or None."""
-    n = maskf.size
-    kept = float(maskf.mean())
-    tol = Z_STAT * np.sqrt(keep_prob * (1 - keep_prob) / n)
-    if abs(kept - keep_prob) <= tol:
-        return None
-    if abs(kept - (1 - keep_prob)) <= tol:
-        hint = (
-            "la comparaison est inversée : chaque neurone est gardé avec probabilité keep_prob, "
-            "mask = np.random.rand(*A.shape) < keep_prob (§9.2), pas > keep_prob."
-        )
-    elif abs(kept - 0.5) <= Z_STAT * np.sqrt(0.25 / n):
-        hint = "keep_prob semble ignoré (la moitié des neurones est gardée) : utilisez l'argument keep_prob."
-    else:
-        hint = "mask = np.random.rand(*A.shape) < keep_prob garde chaque neurone avec probabilité keep_prob (§9.2)."
-    return Fail(
-        stage,
-        f"{what} : {100 * kept:.1f} % des neurones sont gardés, attendu keep_prob = {100 * keep_prob:.1f} % "
-        f"(tolérance ± {100 * tol:.1f} % sur {n} neurones) ; E[A_out] vaudrait alors {kept / keep_prob:.3f} × A.",
-        hint,
-    )
-
-
 def _compare_output(A, keep_prob, A_out, maskf, what, stage):
     compare(
         A_out,
@@ -187,7 +152,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
     floats. ``before_fraction(maskf)`` runs more specific checks of the mask
     before its kept fraction."""
     maskf = _check_mask(A, keep_prob, A_out, mask, what, stage)
-    _constant_mask(A, keep_prob, A_out, maskf, what, stage)
+    constant_mask(A, keep_prob, A_out, maskf, what, stage)
     r, z = dependence_on_A(A, maskf)
     if z > Z_STAT:
         raise Fail(
@@ -201,7 +166,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
         raise Fail(stage, f"{what} : {problem[1]}.", problem[2])
     if before_fraction is not None:
         before_fraction(maskf)
-    fraction = _kept_fraction(maskf, keep_prob, what, stage)
+    fraction = kept_fraction(maskf, keep_prob, what, stage, correlated=bool(problem))
     if fraction and problem:
         # The tolerance of the kept fraction assumes independent entries:
         # with correlated ones, the correlation is what was seen.
@@ -258,8 +223,9 @@ def _check_small_calls(g, shape):
     A = g.rng.uniform(0.5, 2.0, shape) * g.rng.choice([-1.0, 1.0], shape)
     what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(shape)}"
     masks = np.empty((SMALL_CALLS,) + shape)
-    for c in range(SMALL_CALLS):
-        A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+    values = g.call(A, keep_prob=keep, stage="property", repeat=SMALL_CALLS).value
+    for c, value in enumerate(values):
+        A_out, mask = _unpack(value, what, "property")
         for arr, name in ((A_out, "A_out"), (mask, "mask")):
             if arr.shape != shape:
                 raise Fail("property", f"{what} : {name} de forme {fmt_shape(arr.shape)}, attendu {fmt_shape(shape)}.")
@@ -289,6 +255,21 @@ def _check_small_calls(g, shape):
         )
 
 
+def _check_mean_bias(g):
+    """E[A_out] = A to 1 %, the kept fraction on BIAS_UNITS units (see BIAS_*)."""
+    keep = (int(g.rng.integers(*BIAS_KEEP_PERCENT)) + 0.5) / 100
+    for units, z_stat in ((BIAS_UNITS, Z_SCREEN), (BIAS_CONFIRM_UNITS, Z_STAT)):
+        A = _activations(g, units)
+        what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
+        A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+        maskf = _check_mask(A, keep, A_out, mask, what, "property")
+        _compare_output(A, keep, A_out, maskf, what, "property")
+        problem = mean_bias(maskf, keep, z_stat)
+        if problem is None:
+            return
+    raise Fail("property", f"{what} : {problem[0]}.", problem[1])
+
+
 @grader("dropout_forward", points=2)
 def grade_dropout_forward(g):
     A = _activations(g)
@@ -297,7 +278,7 @@ def grade_dropout_forward(g):
     outcome = g.call(A, keep_prob=keep_prob, return_args=True)
     A_out, mask = _unpack(outcome.value, what, "values")
     maskf = _check_mask(A, keep_prob, A_out, mask, what, "values")
-    _constant_mask(A, keep_prob, A_out, maskf, what, "values")
+    constant_mask(A, keep_prob, A_out, maskf, what, "values")
     # Two more calls: another A of the same shape, then the same A again. A
     # drawn mask changes every time; one computed from A, or a fixed
     # pattern, does not.
@@ -354,6 +335,17 @@ def grade_dropout_forward(g):
     _check_tall_batch(g)
     for shape in SMALL_SHAPES:
         _check_small_calls(g, shape)
+    _check_mean_bias(g)
+
+    # The rng argument (a Generator: drawn from it, or ignored as the chapter's listing does).
+    keep = float(np.round(g.rng.uniform(*KEEP_HIGH), 3))
+    A_rng = _activations(g)
+    label = f"dropout_forward(A, keep_prob={fmt(keep)}, rng=np.random.default_rng(…))"
+    try:
+        value = g.call(A_rng, keep_prob=keep, rng=seeded_generator(int(g.rng.integers(2**31))), stage="property").value
+    except Fail as fail:
+        raise Fail("property", f"{label} : {fail.message.removeprefix('dropout_forward : ')}", RNG_HINT) from None
+    _check_training_call(A_rng, keep, *_unpack(value, label, "property"), label, "property")
 
     # Edge values: keep_prob = 1 keeps everything; at test time nothing happens.
     outcome = g.call(A, keep_prob=1.0, stage="property")

@@ -16,6 +16,9 @@ import numpy as np
 
 import reference_impl as ref
 
+from ..checks import close
+from ..framework import Fail
+from ..wire import TestFunction
 from . import Mistake, formula, on_inputs
 from .initialization import chi2_limit as _chi2
 
@@ -30,6 +33,11 @@ __all__ = [
     "dependence_on_A",
     "structure_problem",
     "binomial_problem",
+    "mean_bias",
+    "constant_mask",
+    "kept_fraction",
+    "seeded_generator",
+    "RNG_HINT",
 ]
 
 # Half-width of every statistical check, in standard errors of its statistic
@@ -219,3 +227,90 @@ def binomial_problem(counts, n, keep_prob, label, unit):
     else:
         hint = independent
     return message, hint
+
+
+def mean_bias(maskf, keep_prob, z_stat):
+    """(message, hint) when the kept fraction is not keep_prob within ``z_stat`` standard errors,
+    None otherwise; the hint names keep_prob rounded to a percent when the fraction is that."""
+    n, kept = maskf.size, float(maskf.mean())
+    se = np.sqrt(keep_prob * (1 - keep_prob) / n)
+    if abs(kept - keep_prob) <= z_stat * se:
+        return None
+    message = (
+        f"{100 * kept:.2f} % des {n} neurones sont gardés, attendu keep_prob = {100 * keep_prob:.2f} % (tolérance "
+        f"± {100 * z_stat * se:.2f} %) : E[A_out] vaut {kept / keep_prob:.4f} × A au lieu de A, un biais de "
+        f"{100 * (kept / keep_prob - 1):+.1f} %"
+    )
+    rounded = round(keep_prob, 2)
+    if abs(kept - rounded) <= z_stat * se:
+        hint = (
+            f"la fraction gardée est celle de keep_prob arrondi au centième ({rounded:g}) : tirez le masque avec "
+            "keep_prob lui-même, mask = rng.random(A.shape) < keep_prob, sinon E[A_out] ≠ A (§9.2)."
+        )
+    else:
+        hint = "chaque neurone est gardé avec probabilité exactement keep_prob : mask = rng.random(A.shape) < keep_prob (§9.2)."
+    return message, hint
+
+
+def seeded_generator(seed):
+    """An rng argument for the student's function: ``np.random.default_rng(seed)``, built in the worker."""
+    return TestFunction("generator", {"seed": int(seed)})
+
+
+RNG_HINT = (
+    "rng est un np.random.Generator (ou None) : il tire avec rng.random(shape), rng.uniform, rng.binomial… "
+    "mais n'a ni rand ni randn (ceux de np.random) ; np.random.default_rng(rng) accepte les deux."
+)
+
+
+# --- the mask of one call ----------------------------------------------------------
+
+
+def constant_mask(A, keep_prob, A_out, maskf, what, stage):
+    """A mask of all 0 or all 1 (for keep_prob < 1 on a large layer) draws
+    nothing; so does the output when it is the one of that mask, or A."""
+    if np.all(maskf == maskf.flat[0]):
+        value = int(maskf.flat[0])
+        state = "aucun neurone n'est gardé" if value == 0 else "aucun neurone n'est éteint"
+        out = np.asarray(A_out, dtype=float)
+        if np.array_equal(out, A):
+            state += ", et A_out est une copie de l'entrée A"
+        elif not close(out, dropout_with_mask(A, maskf, keep_prob)):
+            raise Fail(
+                stage,
+                f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}), mais A_out n'est pas "
+                "A * mask / keep_prob pour ce masque.",
+                "renvoyez le masque que vous avez appliqué à A : return A * mask / keep_prob, mask (§9.2).",
+            )
+        raise Fail(
+            stage,
+            f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}) : aucun tirage au hasard.",
+            "chaque neurone est gardé avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob, puis "
+            "A_out = A * mask / keep_prob (§9.2).",
+            kind="no_work",
+        )
+
+
+def kept_fraction(maskf, keep_prob, what, stage, correlated=False):
+    """The Fail for a kept fraction far from keep_prob, or None. A ``correlated`` mask (neighbours
+    drawn together) is judged as m + d − 1 draws, the fewest a shifted or repeated pattern holds."""
+    n = sum(maskf.shape) - 1 if correlated else maskf.size
+    kept = float(maskf.mean())
+    tol = Z_STAT * np.sqrt(keep_prob * (1 - keep_prob) / n)
+    if abs(kept - keep_prob) <= tol:
+        return None
+    if abs(kept - (1 - keep_prob)) <= tol:
+        hint = (
+            "la comparaison est inversée : chaque neurone est gardé avec probabilité keep_prob, "
+            "mask = np.random.rand(*A.shape) < keep_prob (§9.2), pas > keep_prob."
+        )
+    elif abs(kept - 0.5) <= Z_STAT * np.sqrt(0.25 / n):
+        hint = "keep_prob semble ignoré (la moitié des neurones est gardée) : utilisez l'argument keep_prob."
+    else:
+        hint = "mask = np.random.rand(*A.shape) < keep_prob garde chaque neurone avec probabilité keep_prob (§9.2)."
+    return Fail(
+        stage,
+        f"{what} : {100 * kept:.1f} % des neurones sont gardés, attendu keep_prob = {100 * keep_prob:.1f} % "
+        f"(tolérance ± {100 * tol:.1f} % sur {n} neurones) ; E[A_out] vaudrait alors {kept / keep_prob:.3f} × A.",
+        hint,
+    )
