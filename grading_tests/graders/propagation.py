@@ -128,6 +128,7 @@ def _check_forward(g, X, parameters, dims, stage, label, return_args=False, a_rt
                 rtol, atol = tol(key)
                 compare(arrays[key], expected_cache[key], f"cache['{key}']{label}", diagnoses=diagnoses, work=False, rtol=rtol, atol=atol)
         except Fail as fail:
+            fail.hint = mistakes.forward_evidence(fail.hint, arrays, L)
             # Right hidden layers are most of the pass (éqs. 23-24, L − 1 times over).
             if hidden and hidden_right and fail.kind is None:
                 fail.kind = "partial"
