@@ -47,7 +47,7 @@ OUTPUT = (20, 25)
 # the t statistic of the mean, 6.0e-12 for the χ² law of N·s²/σ²; the
 # fractions below have a smaller spread than the binomial bound used, about
 # 0.7 of it when σ is estimated, found by simulation).
-Z_SCREEN = 3.29
+Z_SCREEN = 3.291
 Z_STAT = 7.0
 CONFIRM_CALLS = 3
 # Power, for the σ of one layer off by a relative δ: ln(s/σ) has standard

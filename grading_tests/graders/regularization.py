@@ -68,7 +68,7 @@ SMALL_CALLS = 300
 BIAS_KEEP_PERCENT = (40, 50)
 BIAS_UNITS = (800, 600)
 BIAS_CONFIRM_UNITS = (1600, 950)
-Z_SCREEN = 3.29
+Z_SCREEN = 3.291
 # A mask correlated with A beyond Z_STAT standard errors is not independent
 # of A; when two calls with the same A also give the same mask, it is a
 # function of A (e.g. the largest activations kept), not a random draw.
