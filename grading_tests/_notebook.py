@@ -68,6 +68,8 @@ class Notebook:
         config = Config()
         config.HistoryManager.enabled = False  # no history database, no thread writing it
         self.shell = InteractiveShell.instance(config=config, user_module=self.module)
+        # A kernel runs every cell inside this trap: get_ipython is then a builtin too.
+        self.shell.builtin_trap.activate()
         return self.shell
 
     def filename(self, index, source):
