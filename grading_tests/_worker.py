@@ -259,7 +259,7 @@ def _serve(in_fd, out_fd, notebook, np, guard):
             else:
                 response["elapsed"] = time.perf_counter() - start
                 try:
-                    response["value"] = wire.encode(value, out_blobs, np)
+                    response["value"] = (wire.encode_repeated if repeat else wire.encode)(value, out_blobs, np)
                     if request.get("return_args"):
                         response["args_after"] = wire.encode(args, out_blobs, np)
                         response["kwargs_after"] = wire.encode(kwargs, out_blobs, np)

@@ -18,6 +18,7 @@ why).
 import argparse
 import json
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def seeds_for(path, count=SEEDS):
 
 
 def spread_of(args):
-    """(file, function, points, {seed: score}) of one bank file."""
+    """(file, function, points, {seed: score}, seconds) of one bank file."""
     from grading_tests.framework import run_grader
     from grading_tests.runner import registry
     from grading_tests.sandbox import Sandbox
@@ -45,10 +46,11 @@ def spread_of(args):
     spec = registry()[path.parent.name]
     submission = load_submission(path)
     scores = {}
+    start = time.perf_counter()
     with Sandbox(submission.cells, labels=submission.labels) as sandbox:
         for seed in seeds_for(path, count):
             scores[seed] = run_grader(spec, sandbox, seed).score
-    return str(path.relative_to(BANK)), spec.name, spec.points, scores
+    return str(path.relative_to(BANK)), spec.name, spec.points, scores, time.perf_counter() - start
 
 
 def bank_files(include_unstable=False):
@@ -56,11 +58,17 @@ def bank_files(include_unstable=False):
     return [p for p in files if include_unstable or p.parent.name not in UNSTABLE]
 
 
-def spreads(files, count=SEEDS, workers=2):
-    """{file: (function, points, {seed: score})}, graded ``workers`` files at a time."""
+def spreads(files, count=SEEDS, workers=2, seconds=None):
+    """{file: (function, points, {seed: score})}, graded ``workers`` files at a time; the time each
+    file took goes into ``seconds`` ({file: s}) when given."""
     jobs = [(str(p), count) for p in files]
+    result = {}
     with ProcessPoolExecutor(workers) as pool:
-        return {name: (function, points, scores) for name, function, points, scores in pool.map(spread_of, jobs)}
+        for name, function, points, scores, elapsed in pool.map(spread_of, jobs):
+            result[name] = (function, points, scores)
+            if seconds is not None:
+                seconds[name] = elapsed
+    return result
 
 
 def share(points, scores):
@@ -76,9 +84,10 @@ def main():
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     files = [p.resolve() for p in args.files] or bank_files()
-    result = spreads(files, args.seeds, args.workers)
+    seconds = {}
+    result = spreads(files, args.seeds, args.workers, seconds)
     if args.json:
-        json.dump({k: [f, p, s] for k, (f, p, s) in result.items()}, sys.stdout, indent=0, sort_keys=True)
+        json.dump({k: [f, p, s, seconds[k]] for k, (f, p, s) in result.items()}, sys.stdout, indent=0, sort_keys=True)
         return 0
     ranked = sorted(result.items(), key=lambda item: -share(item[1][1], item[1][2]))
     for name, (function, points, scores) in ranked:
@@ -87,6 +96,10 @@ def main():
             print(f"{share(points, scores):6.1%}  {name}  {values}")
     worst = share(ranked[0][1][1], ranked[0][1][2]) if ranked else 0.0
     print(f"{len(result)} file(s), {args.seeds} seeds each; largest spread {worst:.1%} of the function's points")
+    by_function = {}
+    for name, (function, _, _) in result.items():
+        by_function[function] = by_function.get(function, 0.0) + seconds[name]
+    print("seconds per function:", ", ".join(f"{f} {t:.0f}" for f, t in sorted(by_function.items(), key=lambda x: -x[1])))
     return 0
 
 
