@@ -30,8 +30,9 @@ import numpy as np
 from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt, fmt_shape
 from ..framework import Fail, grader
 from ..mistakes.regularization import (
-    OUTPUT_MISTAKES, RNG_HINT, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, constant_mask, correlation,
-    dependence_on_A, dropout_with_mask, kept_fraction, mean_bias, seeded_generator, structure_problem,
+    BIAS_HINT, OUTPUT_MISTAKES, RNG_HINT, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, constant_mask, correlation,
+    dependence_on_A, dropout_with_mask, kept_fraction, mean_bias, rounded, rounding_hint, seeded_generator,
+    structure_problem, unpack,
 )
 
 # Activations of a layer: m examples × d units, enough entries (≥ 12 000) for
@@ -63,7 +64,9 @@ SMALL_CALLS = 300
 # 5.6 on BIAS_UNITS (480 000) for p ≥ 0.405, so the screen at Z_SCREEN
 # (α = 0.001) flags it with probability ≥ 0.99; a flagged mask is judged
 # again on BIAS_CONFIRM_UNITS (1 520 000: 10.1 standard errors) at Z_STAT,
-# with power ≥ 0.999. A correct mask fails both with probability about
+# with power ≥ 0.999, at that keep_prob and at one rounded the other way,
+# which tells a rounded keep_prob (a bias of either sign) from one in
+# proportion to it. A correct mask fails both stages with probability about
 # 0.001 × 2.6e-12. tests/test_statistics.py recomputes these figures.
 BIAS_KEEP_PERCENT = (40, 50)
 BIAS_UNITS = (800, 600)
@@ -80,25 +83,6 @@ def _activations(g, shape=None):
     if shape is None:
         shape = (int(g.rng.integers(*ROWS)), int(g.rng.integers(*COLUMNS)))
     return g.rng.standard_normal(shape)
-
-
-def _unpack(value, what, stage):
-    """(A_out, mask) of a training call, with types checked."""
-    type_stage = "type" if stage == "values" else stage
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        got = f"un {type(value).__name__} de longueur {len(value)}" if isinstance(value, (tuple, list)) else type(value).__name__
-        raise Fail(type_stage, f"{what} : attendu un tuple de 2 éléments (A_out, mask), obtenu {got}.")
-    A_out, mask = value
-    A_out = as_array(A_out, f"{what} : A_out", stage=type_stage)
-    if mask is None:
-        raise Fail(
-            type_stage,
-            f"{what} : mask vaut None en entraînement (training=True).",
-            "en entraînement, renvoyez le masque utilisé : la rétropropagation en a besoin (§9.2). "
-            "Seul training=False renvoie (A, None).",
-        )
-    mask = as_array(mask, f"{what} : mask", stage=type_stage)
-    return A_out, mask
 
 
 def _check_mask(A, keep_prob, A_out, mask, what, stage):
@@ -182,7 +166,7 @@ def _check_tall_batch(g):
     keep = float(np.round(g.rng.uniform(*KEEP_MID), 3))
     A = _activations(g, TALL)
     what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
-    A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+    A_out, mask = unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
 
     def per_row(maskf):
         problem = binomial_problem(maskf.sum(axis=1), A.shape[1], keep, what, "ligne")
@@ -225,7 +209,7 @@ def _check_small_calls(g, shape):
     masks = np.empty((SMALL_CALLS,) + shape)
     values = g.call(A, keep_prob=keep, stage="property", repeat=SMALL_CALLS).value
     for c, value in enumerate(values):
-        A_out, mask = _unpack(value, what, "property")
+        A_out, mask = unpack(value, what, "property")
         for arr, name in ((A_out, "A_out"), (mask, "mask")):
             if arr.shape != shape:
                 raise Fail("property", f"{what} : {name} de forme {fmt_shape(arr.shape)}, attendu {fmt_shape(shape)}.")
@@ -255,19 +239,31 @@ def _check_small_calls(g, shape):
         )
 
 
+def _bias_call(g, keep, units):
+    A = _activations(g, units)
+    what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
+    A_out, mask = unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+    maskf = _check_mask(A, keep, A_out, mask, what, "property")
+    _compare_output(A, keep, A_out, maskf, what, "property")
+    return maskf, what
+
+
 def _check_mean_bias(g):
-    """E[A_out] = A to 1 %, the kept fraction on BIAS_UNITS units (see BIAS_*)."""
-    keep = (int(g.rng.integers(*BIAS_KEEP_PERCENT)) + 0.5) / 100
-    for units, z_stat in ((BIAS_UNITS, Z_SCREEN), (BIAS_CONFIRM_UNITS, Z_STAT)):
-        A = _activations(g, units)
-        what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
-        A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
-        maskf = _check_mask(A, keep, A_out, mask, what, "property")
-        _compare_output(A, keep, A_out, maskf, what, "property")
-        problem = mean_bias(maskf, keep, z_stat)
-        if problem is None:
-            return
-    raise Fail("property", f"{what} : {problem[0]}.", problem[1])
+    """E[A_out] = A to 1 %: the kept fraction screened on BIAS_UNITS units, and when it fails, judged
+    on BIAS_CONFIRM_UNITS at this keep_prob and at one rounded the other way (see BIAS_*)."""
+    keeps = [(k + 0.5) / 100 for k in range(*BIAS_KEEP_PERCENT)]  # Python floats, rounded as a student's code would
+    keep = keeps[int(g.rng.integers(len(keeps)))]
+    maskf, _ = _bias_call(g, keep, BIAS_UNITS)
+    if mean_bias(maskf, keep, Z_SCREEN) is None:
+        return
+    others = [p for p in keeps if (round(p, 2) > p) != (round(keep, 2) > keep)]
+    other = others[int(g.rng.integers(len(others)))]
+    seen = [(p, *_bias_call(g, p, BIAS_CONFIRM_UNITS)) for p in (keep, other)]
+    problems = [(mean_bias(m, p, Z_STAT), what) for p, m, what in seen]
+    problems = [(problem, what) for problem, what in problems if problem]
+    if problems:
+        hint = rounding_hint([keep, other]) if all(rounded(m, p) for p, m, _ in seen) else BIAS_HINT
+        raise Fail("property", f"{problems[0][1]} : {problems[0][0]}.", hint)
 
 
 @grader("dropout_forward", points=2)
@@ -276,15 +272,15 @@ def grade_dropout_forward(g):
     keep_prob = float(np.round(g.rng.uniform(*KEEP_HIGH), 3))
     what = f"dropout_forward(A, keep_prob={fmt(keep_prob)})"
     outcome = g.call(A, keep_prob=keep_prob, return_args=True)
-    A_out, mask = _unpack(outcome.value, what, "values")
+    A_out, mask = unpack(outcome.value, what, "values")
     maskf = _check_mask(A, keep_prob, A_out, mask, what, "values")
     constant_mask(A, keep_prob, A_out, maskf, what, "values")
     # Two more calls: another A of the same shape, then the same A again. A
     # drawn mask changes every time; one computed from A, or a fixed
     # pattern, does not.
     A_other = _activations(g, A.shape)
-    _, mask_other = _unpack(g.call(A_other, keep_prob=keep_prob).value, what, "values")
-    _, mask_again = _unpack(g.call(A, keep_prob=keep_prob).value, what, "values")
+    _, mask_other = unpack(g.call(A_other, keep_prob=keep_prob).value, what, "values")
+    _, mask_again = unpack(g.call(A, keep_prob=keep_prob).value, what, "values")
     same = lambda other: other.shape == maskf.shape and np.array_equal(np.asarray(other, dtype=float), maskf)  # noqa: E731
     r, z = dependence_on_A(A, maskf)
     if z > Z_STAT and same(mask_again):
@@ -316,7 +312,7 @@ def grade_dropout_forward(g):
         (0.5, {}, "dropout_forward(A) (keep_prob par défaut : 0.5)"),
     ]:
         A_more = _activations(g)
-        A_out_more, mask_more = _unpack(g.call(A_more, stage="property", **kwargs).value, label, "property")
+        A_out_more, mask_more = unpack(g.call(A_more, stage="property", **kwargs).value, label, "property")
         masks.append(_check_training_call(A_more, keep, A_out_more, mask_more, label, "property"))
 
     # Each call draws a new mask.
@@ -345,11 +341,11 @@ def grade_dropout_forward(g):
         value = g.call(A_rng, keep_prob=keep, rng=seeded_generator(int(g.rng.integers(2**31))), stage="property").value
     except Fail as fail:
         raise Fail("property", f"{label} : {fail.message.removeprefix('dropout_forward : ')}", RNG_HINT) from None
-    _check_training_call(A_rng, keep, *_unpack(value, label, "property"), label, "property")
+    _check_training_call(A_rng, keep, *unpack(value, label, "property"), label, "property")
 
     # Edge values: keep_prob = 1 keeps everything; at test time nothing happens.
     outcome = g.call(A, keep_prob=1.0, stage="property")
-    A_one, mask_one = _unpack(outcome.value, "dropout_forward(A, keep_prob=1)", "property")
+    A_one, mask_one = unpack(outcome.value, "dropout_forward(A, keep_prob=1)", "property")
     if A_one.shape != A.shape or not close(A_one, A) or mask_one.shape != A.shape or not np.all(mask_one == 1):
         raise Fail(
             "property",
