@@ -61,16 +61,16 @@ SMALL_CALLS = 300
 # percent, (k + 0.5) %, so that rounding it moves it by 0.5 point, more than
 # 1 % of it. The kept fraction of n units has standard error
 # √(p(1 − p)/n): a 1 % bias is 0.01·√(n·p/(1 − p)) standard errors, at least
-# 5.6 on BIAS_UNITS (480 000) for p ≥ 0.405, so the screen at Z_SCREEN
+# 5.6 on BIAS_UNITS (384 000) for p ≥ 0.455, so the screen at Z_SCREEN
 # (α = 0.001) flags it with probability ≥ 0.99; a flagged mask is judged
-# again on BIAS_CONFIRM_UNITS (1 520 000: 10.1 standard errors) at Z_STAT,
+# again on BIAS_CONFIRM_UNITS (1 235 000: 10.1 standard errors) at Z_STAT,
 # with power ≥ 0.999, at that keep_prob and at one rounded the other way,
 # which tells a rounded keep_prob (a bias of either sign) from one in
 # proportion to it. A correct mask fails both stages with probability about
 # 0.001 × 2.6e-12. tests/test_statistics.py recomputes these figures.
-BIAS_KEEP_PERCENT = (40, 50)
-BIAS_UNITS = (800, 600)
-BIAS_CONFIRM_UNITS = (1600, 950)
+BIAS_KEEP_PERCENT = (45, 50)
+BIAS_UNITS = (640, 600)
+BIAS_CONFIRM_UNITS = (1300, 950)
 Z_SCREEN = 3.291
 # A mask correlated with A beyond Z_STAT standard errors is not independent
 # of A; when two calls with the same A also give the same mask, it is a
