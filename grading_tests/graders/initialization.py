@@ -2,10 +2,11 @@
 
 The student's random generator is not the reference's, so the weights can't
 be compared entry by entry: the "values" stage checks their statistics
-instead, on layers large enough for the sampling error to be small. Every
-statistical check allows Z_STAT standard errors of its statistic, which
-bounds the false-failure probability of a correct implementation (see the
-constants below).
+instead, on layers large enough for the sampling error to be small. The
+statistical checks are screened at Z_SCREEN standard errors of their
+statistic (α = 0.001) and, only when they fail there, judged on four calls
+at Z_STAT, which bounds the false-failure probability of a correct
+implementation and gives the power written with the constants below.
 
 values: every W drawn independently (no constant layer, no repeated rows or
 columns), centred, of standard deviation sqrt(2 / d_{l-1}), with the

@@ -18,11 +18,16 @@ column keeps keep_prob of its units; on tiny arrays, (1, 3) and (2, 1),
 called many times, the count per call is binomial too and every entry is
 kept with probability keep_prob, i.e. E[A_out] = A entry by entry. A mask
 judged only on its average over thousands of units would let a fixed number
-of kept units per row pass, which is biased on small layers. Then the edge
-values keep_prob = 1 and training=False.
+of kept units per row pass, which is biased on small layers. E[A_out] = A to
+1 % on a large layer (keep_prob rounded to a percent shows there). Then the
+edge values keep_prob = 1, training=False and an rng Generator given.
 
 Every statistical check allows Z_STAT standard errors (or the matching χ²
-quantile), so a correct mask fails none of them in practice (see Z_STAT).
+quantile), so a correct mask fails none of them in practice (see Z_STAT);
+the 1 % check is screened at α = 0.001 first and confirmed at Z_STAT (see
+BIAS_*). The values stage fails a kept fraction only 10 % or more off
+keep_prob (VALUES_BIAS): a smaller bias is judged at the properties, so that
+its grade does not depend on the seed.
 """
 
 import numpy as np
