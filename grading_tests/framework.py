@@ -236,14 +236,15 @@ class Grading:
         # (arguments, value) fingerprints of the first call that returned.
         self.first = None
 
-    def call(self, *args, timeout=None, return_args=False, stage="runs", **kwargs):
+    def call(self, *args, timeout=None, return_args=False, stage="runs", repeat=None, **kwargs):
         """Call the student's function; raise Fail for anything but a returned value.
 
         The Fail carries the outcome's ``status`` and structured ``error``
-        (exception type and text) for hints to match on.
+        (exception type and text) for hints to match on. ``repeat`` = n makes
+        n calls in one round trip; the value is then the list of their values.
         """
         outcome = self.sandbox.call(
-            self.spec.target, *args, timeout=timeout or self.spec.timeout, return_args=return_args, **kwargs
+            self.spec.target, *args, timeout=timeout or self.spec.timeout, return_args=return_args, repeat=repeat, **kwargs
         )
         if not outcome.ok:
             fail = Fail(stage, describe_failure(self.name, outcome, timeout or self.spec.timeout))

@@ -205,6 +205,8 @@ class Sandbox:
             "memory_mb": self.memory_mb,
             "cpu_s": self.cpu_seconds,
         }
+        # The course kernel's environment, minus nbgrader's flag: student code may not tell a grading (_notebook.py).
+        env = {k: v for k, v in confine.environment(self._workdir).items() if k != "NBGRADER_EXECUTION"}
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-X", "utf8", str(WORKER), json.dumps(fds)],
             stdin=subprocess.DEVNULL,
@@ -212,7 +214,7 @@ class Sandbox:
             stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w),
             cwd=self._workdir,
-            env=confine.environment(self._workdir),
+            env=env,
             start_new_session=True,
         )
         self._watch = confine.DiskWatch(self._workdir, confine.LIMITS["worker"]["disk_mb"] * confine.MIB, self._proc.pid)
@@ -282,16 +284,20 @@ class Sandbox:
 
     # -- calls --------------------------------------------------------------------
 
-    def call(self, name, *args, timeout=10.0, return_args=False, **kwargs):
+    def call(self, name, *args, timeout=10.0, return_args=False, repeat=None, **kwargs):
         """Call the student's ``name(*args, **kwargs)`` in the worker.
 
         The arguments are sent as copies, so the grader's own arrays can never
         be touched. With ``return_args`` the worker also sends back the
         arguments as they are after the call, to check they were left alone.
+        ``repeat`` = n makes n calls on fresh copies in one round trip: the value is their list.
         """
         if name not in self.defined:
             return Outcome("missing")
-        return self._request({"op": "call", "name": name, "return_args": return_args}, args, kwargs, timeout)
+        header = {"op": "call", "name": name, "return_args": return_args}
+        if repeat:
+            header["repeat"] = int(repeat)
+        return self._request(header, args, kwargs, timeout)
 
     def get(self, name, timeout=5.0):
         """Read a variable of the submission (an answer to a question)."""

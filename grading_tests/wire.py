@@ -24,7 +24,11 @@ request, holds at most :data:`MAX_MESSAGE_BYTES`.
 - grader to worker only: ``{"function": name, "params": value}``, a scalar
   test function the worker builds from its own table (:class:`TestFunction`);
 - worker to grader only: ``{"unsupported": why}``, a returned value that
-  can't be graded, which the grader sees as :class:`Unsupported`.
+  can't be graded, which the grader sees as :class:`Unsupported`;
+- worker to grader only: ``{"stacked": n, "items": [...]}``, the values of
+  n repeated calls that are all tuples of plain arrays of the same shapes
+  and dtypes, sent as one array per position (:func:`encode_repeated`); the
+  grader rebuilds the list of n tuples.
 
 :func:`encode` reads a student's value by exact type only, so that whatever
 crosses the pipe is one of the types above; :func:`decode` refuses any tree
@@ -48,6 +52,7 @@ __all__ = [
     "TestFunction",
     "ProtocolError",
     "encode",
+    "encode_repeated",
     "decode",
     "write",
     "read",
@@ -160,6 +165,29 @@ def encode(value, blobs, np, trusted=False, depth=0):
     return tree
 
 
+def encode_repeated(values, blobs, np):
+    """The list ``values`` of repeated calls: stacked when each is a tuple of plain arrays of the same
+    shapes and dtypes (one blob per position instead of one per value), as a list otherwise."""
+    first = values[0] if values else None
+    uniform = type(first) is tuple and len(first) > 0 and all(
+        type(v) is tuple and len(v) == len(first)
+        and all(type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape and a.dtype == b.dtype
+                for a, b in zip(v, first))
+        for v in values
+    )
+    if not uniform:
+        return encode(values, blobs, np)
+    return {"stacked": len(values), "items": [encode(np.stack([v[i] for v in values]), blobs, np) for i in range(len(first))]}
+
+
+def _unstack(tree, blobs, np, depth):
+    n = tree["stacked"]
+    arrays = [decode(item, blobs, np, None, depth + 1) for item in tree["items"]]
+    if type(n) is not int or n < 1 or not arrays or any(type(a) is not np.ndarray or a.shape[:1] != (n,) for a in arrays):
+        raise ProtocolError("bad stacked value")
+    return [tuple(a[i].copy() for a in arrays) for i in range(n)]
+
+
 def _tree(value, blobs, np, trusted, depth):
     if depth > MAX_DEPTH:
         return {"unsupported": "structure trop profonde"}
@@ -234,6 +262,8 @@ def decode(tree, blobs, np, function=None, depth=0):
             return [decode(v, blobs, np, function, depth + 1) for v in tree["list"]]
         if "dict" in tree:
             return {str(k): decode(v, blobs, np, function, depth + 1) for k, v in tree["dict"]}
+        if "stacked" in tree and function is None:
+            return _unstack(tree, blobs, np, depth)
         if "function" in tree and function is not None:
             return function(str(tree["function"]), decode(tree["params"], blobs, np, function, depth + 1))
     except (KeyError, IndexError, TypeError, ValueError) as exc:

@@ -12,6 +12,7 @@ import pytest
 
 import reference_impl as ref
 from grading_tests.checks import one_hot_labels, random_network, scale_factor
+from grading_tests.checks.networks import large_scores
 from grading_tests.checks.elementwise import EDGES, INT_Z, TANH_EDGES
 from grading_tests.mistakes import activations, perceptron, propagation
 
@@ -134,6 +135,18 @@ def test_forward_mistakes(index, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("index", range(len(propagation.FORWARD_SHIFTS)))
+def test_forward_softmax_shifts(index, seed):
+    """softmax's shift mistakes inside forward_pass: the reference when off, and on output scores near
+    1000 (the grader's check) another result, nan or inf where the reference is finite."""
+    rng = np.random.default_rng(seed)
+    inputs = []
+    for _, parameters, X, _ in networks(seed):
+        inputs.append((X, large_scores(rng, parameters, 1000.0)))
+    check(propagation.FORWARD_SHIFTS[index], ref.forward_pass, inputs)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("index", range(len(propagation.BACKWARD)))
 def test_backward_mistakes(index, seed):
     inputs = [(Y, ref.forward_pass(X, parameters)[1], parameters) for _, parameters, X, Y in networks(seed)]
@@ -155,12 +168,13 @@ def test_missing_mean(seed):
 def test_numerical_gradient_of_the_grader():
     """The grader's numerical check of backward_pass uses ref.numerical_gradient:
     on a small network it agrees with the reference backward pass."""
-    from grading_tests.graders.propagation import _numeric_grads
+    from grading_tests.checks.networks import numeric_gradients
+    from grading_tests.graders.propagation import NUMERIC_EPSILON
 
     rng = np.random.default_rng(0)
     dims, parameters, X = random_network(rng, 2, 4, kink_margin=1e-3)
     Y = one_hot_labels(rng, 4, dims[-1])
-    numeric = _numeric_grads(X, Y, parameters)
+    numeric = numeric_gradients(X, Y, parameters, NUMERIC_EPSILON)
     analytic = ref.backward_pass(Y, ref.forward_pass(X, parameters)[1], parameters)
     for key, value in analytic.items():
         assert np.allclose(numeric[key], value, rtol=1e-5, atol=1e-8)

@@ -24,6 +24,7 @@ __all__ = [
     "RELU_DERIVATIVE",
     "LEAKY_RELU_DERIVATIVE",
     "alpha_ignored",
+    "alpha_zero_as_default",
     "SOFTMAX",
     "SOFTMAX_AXIS_1",
     "SHIFTS",
@@ -128,6 +129,15 @@ LEAKY_RELU_DERIVATIVE = [
         formula(ref.leaky_relu_derivative, lambda z: np.where(z >= 0, 1.0, 0.01)),
     ),
 ]
+
+
+def alpha_zero_as_default(reference):
+    """alpha = 0 taken for "no alpha given" (``alpha or 0.01``): the default slope comes back."""
+    return Mistake(
+        "alpha = 0 est une pente permise (Leaky ReLU devient ReLU), mais votre code la remplace par 0.01 : un test "
+        "comme « alpha or 0.01 » ou « if not alpha » prend 0 pour une valeur absente. Utilisez alpha tel quel.",
+        on_inputs(reference, lambda z, alpha: (z,)),
+    )
 
 
 def alpha_ignored(reference):

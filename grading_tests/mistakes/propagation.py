@@ -16,9 +16,13 @@ import reference_impl as ref
 from ..checks import close, fmt, fmt_sizes, scale_factor
 from ..framework import Fail
 from . import Mistake, identity, on_inputs, on_output, swapped
+from .activations import SHIFTS, WHY_MAX
 
 __all__ = [
     "FORWARD",
+    "FORWARD_SHIFTS",
+    "forward_evidence",
+    "WHY_MAX",
     "BACKWARD",
     "MISSING_MEAN",
     "missing_mean",
@@ -39,6 +43,7 @@ def _without_biases(X, parameters):
 
 
 _HIDDEN_RELU = "les couches cachées utilisent ReLU (Listing 2)"
+RELU_MISSING = "l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24)."
 
 # The first result of each (A) is compared; the order is the graders'. The
 # third and fourth look the same when Z[L] > 0 everywhere (see the grader).
@@ -52,10 +57,24 @@ FORWARD = [
     Mistake("la sortie doit passer par softmax (éq. 9) : vous renvoyez Z[L].", swapped(ref.forward_pass, softmax=identity)),
     Mistake(f"{_HIDDEN_RELU}, pas la sigmoïde.", swapped(ref.forward_pass, relu=ref.sigmoid)),
     Mistake(f"{_HIDDEN_RELU}, pas tanh.", swapped(ref.forward_pass, relu=ref.tanh)),
-    Mistake(
-        "l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24).",
-        swapped(ref.forward_pass, relu=identity),
-    ),
+    Mistake(RELU_MISSING, swapped(ref.forward_pass, relu=identity)),
+]
+
+
+def _softmax_of(mistake):
+    """softmax as ``mistake`` (one of activations.SHIFTS) computes it."""
+    return lambda Z: mistake(Z)
+
+
+# The output layer's softmax without the shift by the row maximum, written
+# directly or as e^{z − log Σ e^z}: the named near-miss of softmax
+# (activations.SHIFTS), with the same credit whether softmax is written inline
+# in forward_pass or in its own function. (The other shifts of SHIFTS fail
+# only on rows of scores far apart, which forward_pass is not given.)
+FORWARD_SHIFTS = [
+    Mistake(mistake.hint, swapped(ref.forward_pass, softmax=_softmax_of(mistake)), mistake.near_miss)
+    for mistake in SHIFTS
+    if mistake.near_miss
 ]
 
 
@@ -85,6 +104,24 @@ BACKWARD = [
         ("vous multipliez par ReLU(Z[l-1]) au lieu de sa dérivée 𝕀[Z[l-1] > 0] (éq. 35).", ref.relu),
     ]
 ]
+
+
+Z_FED_FORWARD = (
+    "vos A[l] = ReLU(Z[l]) sont justes dans le cache, mais c'est Z[l] qui est transmis à la couche suivante : "
+    "Z[l+1] = A[l] W[l+1]ᵀ + b[l+1] (éq. 23) part de l'activation A[l], pas de la pré-activation."
+)
+
+
+def forward_evidence(hint, arrays, L):
+    """The hint of a wrong forward_pass, checked against the student's own cache: « ReLU missing »
+    matches the output of a pass that computed each A[l] = ReLU(Z[l]) but fed Z[l] forward, and the
+    cache tells them apart."""
+    if hint != RELU_MISSING or L < 2:
+        return hint
+    hidden = [(arrays[f"A{l}"], arrays[f"Z{l}"]) for l in range(1, L)]
+    if all(close(A, ref.relu(Z)) and not close(A, Z) for A, Z in hidden):
+        return Z_FED_FORWARD
+    return hint
 
 
 def forward_diagnoses(X, parameters):
