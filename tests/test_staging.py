@@ -683,7 +683,7 @@ def test_exporter_stages_for_autograde_then_undoes_it(tmp_path, correct_bytes):
     }
     assert converter._format_source(ASSIGNMENT, "bon") == str(root / "bon" / ASSIGNMENT)
     assert {a.student for a in exporter.anomalies} == {"mauvais"}
-    report = (tmp_path / "autograded" / "anomalies.txt").read_text(encoding="utf-8").splitlines()
+    report = (tmp_path / "logs" / ASSIGNMENT / "anomalies.txt").read_text(encoding="utf-8").splitlines()
     assert len(report) == 3 and all(line.startswith("mauvais\t") for line in report)
     converter.convert_notebooks()
     assert seen == [str(root)]  # nbgrader's conversion ran on the staged copies
@@ -777,8 +777,8 @@ def test_e2e_honest_answers_keep_their_marks(e2e, student):
 
 def test_e2e_anomalies_name_each_problem(e2e):
     root, _, _ = e2e
-    report = root / "autograded" / "anomalies.txt"
-    assert report.is_file(), "no autograded/anomalies.txt"
+    report = root / "logs" / ASSIGNMENT / "anomalies.txt"
+    assert report.is_file(), "no logs/<assignment>/anomalies.txt"
     lines = [line.split("\t") for line in report.read_text(encoding="utf-8").splitlines()]
     assert all(len(fields) == 3 for fields in lines), lines
 
