@@ -37,7 +37,7 @@ from pathlib import Path
 from ...nbgrader_plugin import handin_files
 
 __all__ = [
-    "MAX_ENTRIES", "TIMESTAMP", "list_entries", "read_handin", "handin_bytes", "has_notebook", "nested_notebooks",
+    "MAX_ENTRIES", "TIMESTAMP", "list_entries", "read_handin", "has_notebook", "nested_notebooks",
     "handin_digest", "recreate",
 ]
 
@@ -178,11 +178,6 @@ def read_handin(submitted_dir, student, assignment, notebooks):
         for fd in reversed(opened):
             os.close(fd)
     return handin
-
-
-def handin_bytes(handin):
-    """The bytes a hand-in carries (what it weighs in the driver's memory and on the wire)."""
-    return sum(len(data) for data in handin["files"].values())
 
 
 def handin_digest(handin):

@@ -3,8 +3,7 @@
 :func:`plan` looks at every entry of ``submitted/`` (or the ``--student``
 ids) and sorts it:
 
-- a hand-in to grade: its provenance (:mod:`.provenance`) and the bytes it
-  weighs, which the driver uses to bound what it holds in memory;
+- a hand-in to grade, with its provenance (:mod:`.provenance`);
 - unchanged since its recorded grade: a row ``inchangé``;
 - an id outside the safe set (:mod:`...nbgrader_plugin.student_ids`): a row
   ``refusé`` and an anomaly line; the hand-in is never read and stays as it is;
@@ -35,7 +34,6 @@ class Todo:
 
     student: str
     provenance: prov.Provenance
-    size: int  # bytes of the hand-in as read (notebooks and timestamp)
 
 
 def read(course, student, notebooks):
@@ -86,5 +84,5 @@ def plan(course, students, seed, execute, force, code, course_hash, notebooks):
         if not force and recorded == provenance.sha256 and student in course.in_gradebook:
             rows.append(Row(student, "inchangé", short=provenance.short))
             continue
-        todo.append(Todo(student, provenance, handin_io.handin_bytes(handin)))
+        todo.append(Todo(student, provenance))
     return todo, rows, refused

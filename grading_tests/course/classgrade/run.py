@@ -13,9 +13,10 @@
    (:func:`.task.grade_handin`) to a Dask client: an embedded
    ``LocalCluster`` of ``workers`` processes (each preloads nbgrader and
    starts its warm launcher, :mod:`.supervise`), or the cluster of
-   ``scheduler``. What is in flight is bounded by count (two per worker) and
-   by bytes (:data:`MAX_BYTES_IN_FLIGHT`; a hand-in alone may exceed it), so
-   the driver's memory does not grow with what the hand-ins weigh;
+   ``scheduler``, two per worker at a time. Each hand-in is read when its
+   task is submitted and scattered straight to a worker, and each result is
+   fetched from its worker when it is written, one at a time: the driver
+   holds at most one hand-in and one result, whatever the class weighs;
 3. as each result arrives, writes it (:func:`.gradebook.write_result`; the
    driver is the gradebook's only writer) and its log
    (``logs/<assignment>/<name>.log``, the name from
@@ -57,11 +58,7 @@ TIMEOUT_MARGIN = 300  # seconds per student beyond the kernel's budget (Confined
 RETRIES = 1
 PRELOAD = "grading_tests.course.classgrade.task"  # its dask_setup warms each worker up while the driver prepares
 INTERRUPTED = 130
-TASKS_PER_WORKER = 2
-# Hand-in bytes submitted and not yet finished. Each is held in the driver (the
-# LocalCluster's scheduler keeps a task's arguments until it ends) besides the
-# result being written; a hand-in of at most 5 x 20 MiB may go alone past it.
-MAX_BYTES_IN_FLIGHT = 128 * 2**20
+TASKS_PER_WORKER = 2  # tasks in flight per worker: the next hand-in is ready when one ends
 
 
 @dataclass
@@ -203,22 +200,15 @@ def _failure_reason(exc):
 class _Run:
     """The tasks of one run: submitted within the count and byte bounds, each result written as it arrives."""
 
-    def __init__(self, course, client, common, timeout, total, err):
+    def __init__(self, course, client, common, timeout, total, err, direct):
         from distributed import as_completed
 
-        self.course, self.client, self.timeout, self.err = course, client, timeout, err
+        self.course, self.client, self.timeout, self.err, self.direct = course, client, timeout, err, direct
         # The course files and the template travel once to each worker, not once per student.
         [self.common] = client.scatter([common], broadcast=True, hash=False)
         self.notebooks = _release_notebooks(course)
         self.pending, self.rows, self.total, self.started = {}, {}, total, time.monotonic()
         self.queue = as_completed()
-        self.bytes_in_flight = 0
-
-    def fits(self, todo, tasks):
-        """Whether ``todo`` may be submitted now: under both bounds, or nothing else in flight."""
-        if not self.pending:
-            return True
-        return len(self.pending) < tasks and self.bytes_in_flight + todo.size <= MAX_BYTES_IN_FLIGHT
 
     def submit(self, todo, attempt=1):
         """Read the hand-in again and submit it; a hand-in that cannot be read is a failure row."""
@@ -232,7 +222,6 @@ class _Run:
         digest = handin_io.handin_digest(handin)
         if digest != provenance.handin:  # handed in again since the plan: grade what is there now
             provenance = todo.provenance = dataclasses.replace(provenance, handin=digest)
-        size = handin_io.handin_bytes(handin)
         first, last = self.course.names.get(student, (None, None))
         bundle = {
             "common": self.common, "student": student, "first_name": first, "last_name": last,
@@ -240,21 +229,24 @@ class _Run:
             "seed": provenance.seed_used, "provenance": provenance.short, "execute": provenance.execute, "timeout": self.timeout,
         }
         key = f"rn-{student_ids.file_name(student)}-{provenance.short}-{attempt}"
+        # The bytes go straight to a worker and stay there: neither the driver nor the
+        # scheduler (in the driver's process with local workers) keeps them in flight.
+        [bundle["handin"]] = self.client.scatter([handin], direct=self.direct, hash=False)
         future = self.client.submit(grade_handin, bundle, key=key, pure=False)
         del bundle, handin
-        self.pending[future.key] = (todo, attempt, future, size)
-        self.bytes_in_flight += size
+        self.pending[future.key] = (todo, attempt, future)
         self.queue.add(future)
 
     def handle(self, future):
         """Write one finished task's result, or submit it once more; never raises for one student's sake."""
-        todo, attempt, _, size = self.pending.pop(future.key)
-        self.bytes_in_flight -= size
+        todo, attempt, _ = self.pending.pop(future.key)
         student, provenance = todo.student, todo.provenance
         try:
-            result = future.result()
-        except Exception as exc:  # the worker died (twice), or the task could not run
-            result = {"student": student, "ok": False, "error": _failure_reason(exc), "retryable": False, "log": ""}
+            # One result at a time in memory, fetched from its worker, not through the scheduler.
+            result = self.client.gather(future, direct=self.direct)
+        except Exception as exc:  # the worker died (Dask tried once more: KilledWorker), or took the scattered hand-in with it
+            result = {"student": student, "ok": False, "error": _failure_reason(exc),
+                      "retryable": type(exc).__name__ != "KilledWorker", "log": ""}
         finally:
             future.release()  # the result's bytes leave the cluster once written
         if not result["ok"] and result.get("retryable") and attempt <= RETRIES:
@@ -285,7 +277,7 @@ class _Run:
 
     def cancelled(self, todo):
         """Cancel what is pending; rows for every student not done."""
-        for _, _, future, _ in self.pending.values():
+        for _, _, future in self.pending.values():
             future.cancel()
         for item in todo:
             self.rows.setdefault(item.student, Row(item.student, "annulé", short=item.provenance.short, reason="interrompu (Ctrl-C)"))
@@ -330,12 +322,12 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                           "gradebook": template.result(), "code_hash": code}
             stop.check()
             err.write(f"Prêt en {time.monotonic() - started:.1f} s\n")
-            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err)
+            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err, direct=scheduler is None or None)
             waiting = list(todo)
             # A few tasks ahead per worker: the scheduler never holds the whole class.
             tasks = TASKS_PER_WORKER * max(1, workers if not scheduler else len(client.scheduler_info()["workers"]))
             while waiting or run.pending:
-                while waiting and run.fits(waiting[0], tasks):
+                while waiting and len(run.pending) < tasks:
                     stop.check()
                     run.submit(waiting.pop(0))
                 ready = run.queue.next_batch(block=False)
