@@ -120,8 +120,9 @@ def graded_class(tmp_path_factory):
         time.sleep(0.2)
     if proc.poll() is None:
         os.killpg(proc.pid, 9)
-    out, err = proc.communicate()
-    return root, proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), peak, before
+    out, err = (text.decode("utf-8", "replace") for text in proc.communicate())
+    (root.parent / "classe.txt").write_text(out + "\n" + err, encoding="utf-8")  # for a post-mortem
+    return root, proc.returncode, out, err, peak, before
 
 
 def _table(out):
@@ -129,6 +130,11 @@ def _table(out):
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("-----")) + 1
     return lines[start : lines.index("", start)]
+
+
+def _line(out, student):
+    """The table's line of a plain id (its printed form), for failure messages."""
+    return next((line for line in out.splitlines() if line.startswith(student + " ")), f"no line for {student}")
 
 
 def test_the_run_ends_with_a_table_and_exit_code_0(graded_class):
@@ -154,20 +160,20 @@ def test_what_is_printed_holds_no_control_character(graded_class):
 
 
 def test_ids_that_look_like_options_or_hold_spaces_are_graded_as_their_control(graded_class):
-    root = graded_class[0]
+    root, _, out, _, _, _ = graded_class
     table = rows(root)["grades"]
     for student, control in GRADED.items():
         if student in ("lent",):
             continue
         got = [row[1:] for row in by_student(table, student)]
-        assert got and got == [row[1:] for row in by_student(table, control)], student
+        assert got and got == [row[1:] for row in by_student(table, control)], _line(out, student)
     assert (root / "autograded" / "anomalies.txt").is_dir()  # the student's, not a report
 
 
 def test_ids_outside_the_safe_set_are_refused_one_line_each_and_never_graded(graded_class):
     root, _, out, _, _, _ = graded_class
     graded = {row[0] for row in rows(root)["submissions"]}
-    assert graded == set(CONTROLS) | set(GRADED)
+    assert graded == set(CONTROLS) | set(GRADED), [_line(out, s) for s in set(CONTROLS) | set(GRADED) - graded]
     refused = [line for line in _table(out) if " refusé " in line]
     assert len(refused) == len(REFUSED), out
     assert any(FORGED in line for line in refused)
@@ -205,10 +211,11 @@ def test_a_slow_correct_function_loses_its_points_and_nothing_else(graded_class)
 
 
 def test_the_driver_stays_under_1_gib_with_heavy_hand_ins(graded_class):
-    root, _, _, _, peak, _ = graded_class
+    root, _, out, _, peak, _ = graded_class
     heavy = [sum(p.stat().st_size for p in (root / "submitted" / f"lourd{i}" / ASSIGNMENT).iterdir()) for i in range(4)]
     assert min(heavy) > 90 * 10**6
-    assert {f"lourd{i}" for i in range(4)} <= {row[0] for row in rows(root)["submissions"]}  # graded, so they were in flight
+    graded = {row[0] for row in rows(root)["submissions"]}
+    assert all(f"lourd{i}" in graded for i in range(4)), [_line(out, f"lourd{i}") for i in range(4)]  # graded: in flight
     assert 0 < peak < GIB, f"driver VmHWM {peak / 2**20:.0f} MiB"
 
 
