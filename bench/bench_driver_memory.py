@@ -8,8 +8,8 @@ same session:
 
 - **nbgrader**: ``nbgrader autograde`` with the course's configuration, one
   process, notebooks not run (``--ConfinedExecute.enabled=False``);
-- **class**: ``python -m grading_tests.course autograde --workers 2
-  --no-execute``, two tasks a worker in flight.
+- **class**: ``python -m grading_tests.course autograde --workers W
+  --no-execute`` (W = 2 by default), two tasks a worker in flight.
 
 For each it reports the peak resident memory of the process that holds the
 class (``VmHWM``: the ``nbgrader`` process, or the class command's driver),
@@ -60,6 +60,7 @@ def prepare(folder, students):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=4, help="heavy hand-ins in the class (default 4: two per worker)")
+    parser.add_argument("--workers", type=int, default=2, help="local workers of the class command (default 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args(argv)
@@ -70,7 +71,7 @@ def main(argv=None):
         modes = {
             "nbgrader": [str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT,
                          "--ConfinedExecute.enabled=False", f"--TrustedGrades.seed={args.seed}"],
-            "class": [sys.executable, "-m", "grading_tests.course", "autograde", ASSIGNMENT, "--workers", "2",
+            "class": [sys.executable, "-m", "grading_tests.course", "autograde", ASSIGNMENT, "--workers", str(args.workers),
                       "--no-execute", "--seed", str(args.seed)],
         }
         for mode, command in modes.items():
@@ -82,7 +83,7 @@ def main(argv=None):
                 print(f"  {mode}: exit {code}, {seconds:.0f} s, peak {hwm / 2**20:.0f} MiB", file=sys.stderr, flush=True)
     print(f"class of {args.students} hand-ins, {weight / 10**6:.0f} MB of notebooks in all")
     print(f"{'setup':<44} {'exit':>4} {'seconds':>8} {'peak MiB':>9} {'tree MiB':>9}")
-    labels = {"nbgrader": "nbgrader autograde (one process)", "class": "class command, driver (2 workers)"}
+    labels = {"nbgrader": "nbgrader autograde (one process)", "class": f"class command, driver ({args.workers} workers)"}
     for mode, run in runs.items():
         print(f"{labels[mode]:<44} {run['exit']:>4} {run['seconds']:>8.0f} {run['peak_mib']:>9.0f} {run['tree_mib']:>9.0f}")
     print(f"driver peak / nbgrader's peak: {runs['class']['peak_mib'] / runs['nbgrader']['peak_mib']:.2f}x; "
