@@ -121,7 +121,7 @@ def graded_class(tmp_path_factory):
     if proc.poll() is None:
         os.killpg(proc.pid, 9)
     out, err = (text.decode("utf-8", "replace") for text in proc.communicate())
-    (root.parent / "classe.txt").write_text(out + "\n" + err, encoding="utf-8")  # for a post-mortem
+    (root.parent / "classe.txt").write_text(f"{out}\n{err}\ndriver VmHWM {peak / 2**20:.0f} MiB\n", encoding="utf-8")  # post-mortem
     return root, proc.returncode, out, err, peak, before
 
 
