@@ -28,6 +28,8 @@ import time
 import traceback
 import warnings
 
+_CLOCK = time.monotonic  # bound before any student code runs, which may rebind time.monotonic
+
 
 def _load_confine():
     """``confine.py`` beside this file, loaded by path: the package is off limits."""
@@ -190,11 +192,18 @@ def _describe_error(exc):
     return error
 
 
-def _run_cells(cells, skip, notebook, out_fd, nonce):
+def _run_cells(cells, skip, notebook, out_fd, nonce, budget=None, until=None):
+    """Run the cells one top-level statement at a time; (errors, how many, where it stopped or None).
+
+    No statement starts past ``budget`` seconds or at ``until`` (a later load
+    stops where the first did); only the first ``wire.MAX_LOAD_ERRORS``
+    errors are kept.
+    """
     import ast
 
     namespace = notebook.namespace
-    errors = []
+    errors, count, end = [], 0, None if budget is None else _CLOCK() + float(budget)
+    until = tuple(until) if until else None
     for index, source in enumerate(cells):
         filename = notebook.filename(index, source)
         # Registered so that tracebacks can quote the student's line.
@@ -202,11 +211,15 @@ def _run_cells(cells, skip, notebook, out_fd, nonce):
         try:
             tree = ast.parse(source, filename)
         except SyntaxError as exc:
-            errors.append({"cell": index, "type": "SyntaxError", "message": wire.clip(exc, "message"), "line": exc.lineno})
+            count += 1
+            if len(errors) < wire.MAX_LOAD_ERRORS:
+                errors.append({"cell": index, "type": "SyntaxError", "message": wire.clip(exc, "message"), "line": exc.lineno})
             continue
         # One statement at a time: a failing statement does not hide the
         # definitions that follow it in the same cell.
         for position, node in enumerate(tree.body):
+            if (index, position) == until or (until is None and end is not None and _CLOCK() > end):
+                return errors, count, [index, position]
             if (index, position) in skip:
                 continue
             wire.write(out_fd, {"event": "statement", "cell": index, "statement": position, "nonce": nonce})
@@ -214,9 +227,11 @@ def _run_cells(cells, skip, notebook, out_fd, nonce):
             try:
                 exec(compile(module, filename, "exec"), namespace)
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-                info = _describe_error(exc)
-                errors.append({"cell": index, "type": info["type"], "message": info["message"], "line": node.lineno})
-    return errors
+                count += 1
+                if len(errors) < wire.MAX_LOAD_ERRORS:
+                    info = _describe_error(exc)
+                    errors.append({"cell": index, "type": info["type"], "message": info["message"], "line": node.lineno})
+    return errors, count, None
 
 
 def _serve(in_fd, out_fd, notebook, np, guard):
@@ -308,13 +323,15 @@ def main():
     cells = request["cells"]
     skip = {(int(cell), int(statement)) for cell, statement in request.get("skip", ())}
     guard.armed = True
-    errors = _run_cells(cells, skip, notebook, out_fd, request.get("nonce"))
+    errors, count, stopped = _run_cells(cells, skip, notebook, out_fd, request.get("nonce"), request.get("budget"), request.get("until"))
     defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
     wire.write(
         out_fd,
         {
             "event": "loaded",
             "errors": errors,
+            "errors_total": count,
+            "stopped": stopped,
             "defined": defined,
             "landlock": abi,
             "blocked": sorted(set(guard.blocked)),

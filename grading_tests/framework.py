@@ -37,18 +37,27 @@ near_miss 0.5    the output is that of a named near-miss (σ′ taken from z,
 A failure at the type or shape stage is checked once more on other inputs
 (``draw=1``): the very same value back is an answer written in the code, and
 shows no work whatever its type and shape.
+
+**Time.** Each call has the grader's ``timeout``; :func:`run_grader` may also
+be given a ``budget``, the seconds all of the grader's calls (and the
+worker's restarts) may take together. A function still being checked when it
+runs out scores 0, with a message saying it was too slow to be checked, and
+the grader's own verdict is dropped: a slow function costs its own points,
+never the next function's time (:func:`grading_tests.runner.grade_submission`
+gives each grader its budget out of the student's).
 """
 
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import time
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure"]
+__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure", "out_of_time"]
 
 STAGES = {"runs": 0.0, "type": 0.0, "shape": 0.0, "values": 0.7, "inputs": 0.1, "property": 0.2}
 _ORDER = list(STAGES)
@@ -196,6 +205,8 @@ def describe_failure(name, outcome, timeout):
         )
     if status == "protocol":
         return f"{name} : la valeur renvoyée n'a pas pu être lue par le correcteur."
+    if status == "budget":
+        return f"{name} : temps de correction épuisé avant la fin des vérifications."
     error = outcome.error or {}
     kind, message = error.get("type", "Exception"), error.get("message", "")
     if kind == "NotImplementedError":
@@ -286,8 +297,35 @@ def _same_answer_for_other_inputs(spec, sandbox, seed, g, fail):
     return Fail(fail.stage, message, fail.hint, kind="no_work")
 
 
-def run_grader(spec: Grader, sandbox, seed: int) -> Result:
-    """Run one grader and turn its outcome into a score and French feedback."""
+def out_of_time(spec: Grader, budget: float) -> Result:
+    """The result of a function whose checks ran past its budget: 0, and why."""
+    return Result(spec.name, 0.0, spec.points, [
+        f"{spec.name} : 0/{_fmt(spec.points)} point(s) ; temps de correction épuisé : les appels à {spec.target} ont pris "
+        f"plus de {budget:.0f} s au total (chaque appel est limité à {_fmt(spec.timeout)} s), avant la fin des vérifications.",
+        f"{spec.name} est peut-être juste, mais trop lente pour être vérifiée ; les autres fonctions sont notées normalement.",
+        "Indice : des opérations NumPy sur des tableaux entiers plutôt que des boucles Python sur les éléments ?",
+    ], "runs")
+
+
+def run_grader(spec: Grader, sandbox, seed: int, budget: float | None = None) -> Result:
+    """Run one grader and turn its outcome into a score and French feedback.
+
+    With ``budget`` (seconds), the sandbox cuts every call past it, and a
+    grader that ran out of it scores 0 (:func:`out_of_time`), whatever it
+    concluded from the calls it could make.
+    """
+    if budget is not None:
+        sandbox.deadline, sandbox.budget_spent = time.monotonic() + budget, False
+    try:
+        result = _graded(spec, sandbox, seed)
+    finally:
+        spent = budget is not None and sandbox.budget_spent
+        if budget is not None:
+            sandbox.deadline = None
+    return out_of_time(spec, budget) if spent else result
+
+
+def _graded(spec, sandbox, seed):
     g = Grading(sandbox, spec, seed)
     fail = _run(g)
     if fail is not None:

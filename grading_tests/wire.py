@@ -59,6 +59,8 @@ __all__ = [
     "read_exact",
     "new_nonce",
     "clip",
+    "clean_error",
+    "MAX_LOAD_ERRORS",
 ]
 
 # The caps, for both sides.
@@ -68,6 +70,7 @@ MAX_INT = 2**62  # a larger Python int is not sent (int64 on the other side)
 ARRAY_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 # Characters kept of each text field of an error report.
 TEXT_CHARS = {"type": 80, "message": 500, "code": 200, "cell": 20, "during": 20, "unsupported": 200}
+MAX_LOAD_ERRORS = 50  # errors a load reports one by one; the rest are counted
 _CHUNK = 1 << 20  # bytes asked of one os.read
 _NONCE_BYTES = 16
 
@@ -98,6 +101,23 @@ def clip(text, field):
 
 def new_nonce():
     return secrets.token_hex(_NONCE_BYTES)
+
+
+def clean_error(error):
+    """Keep only short strings and numbers from a worker's error report."""
+    where = error.get("where") if isinstance(error.get("where"), dict) else None
+    clean = {"type": clip(error.get("type", "Exception"), "type"), "message": clip(error.get("message", ""), "message")}
+    if where:
+        clean["where"] = {
+            "cell": clip(where.get("cell", ""), "cell"),
+            "line": int(where["line"]) if isinstance(where.get("line"), int) else None,
+            "code": clip(where.get("code") or "", "code"),
+        }
+    if "during" in error:
+        clean["during"] = clip(error["during"], "during")
+    if isinstance(error.get("blocked"), str):
+        clean["blocked"] = clip(error["blocked"], "message")
+    return clean
 
 
 # --- frames ------------------------------------------------------------------------

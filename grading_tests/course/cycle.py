@@ -154,8 +154,12 @@ def run_demo(root, seed=None, rebuild_submissions=False):
     code = autograde_class(root, ASSIGNMENT, seed=seed, force=True)
     times["autograde"] = time.perf_counter() - start
     sys.stdout.flush()
-    if code != 0:
-        raise RuntimeError("the class autograde reported a failed submission (see its table above and logs/)")
+    with _gradebook(root) as gb:
+        graded = {submission.student.id for submission in gb.find_assignment(ASSIGNMENT).submissions}
+    missing = sorted(set(students) - graded)
+    if code != 0 or missing:  # the command exits 0 once every folder has its line: a failure is a line
+        raise RuntimeError(f"the class autograde left {', '.join(missing) or 'the class'} without a grade "
+                           "(see its table above and logs/)")
     print(f"== 4. feedback : nbgrader generate_feedback {ASSIGNMENT} --force")
     _, _, times["feedback"] = nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
     print("== 5. export : nbgrader export -> grades.csv")

@@ -25,7 +25,8 @@ partial credit, anything else full credit. A notebook can game all of that
   small regular ones read, every notebook rebuilt as the released notebook
   plus the student's answers (nothing of the student's metadata survives),
   ``timestamp.txt`` kept only if it is a date, and what was left out listed
-  in ``autograded/anomalies.txt``. It also starts grading each student in
+  in ``logs/<assignment>/anomalies.txt``; it refuses a student id outside
+  the safe set of :mod:`.student_ids`. It also starts grading each student in
   the background while the kernel runs.
 - :class:`MarkSchemes` puts each written answer's mark scheme back under the
   student's answer once the kernel is done, for the formgrader; an untouched

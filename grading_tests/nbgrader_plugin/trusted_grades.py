@@ -11,9 +11,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Float, Integer, Unicode
 
 from . import handin_files
+from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET
 from .common import RECORD_KEY, GraderMismatch, course_directory, grader_for, is_autograder_test
 
 __all__ = ["TrustedGrades"]
@@ -66,14 +67,15 @@ def _assignment_layout(db_url, assignment_id):
     return notebooks, names
 
 
-def _grade_folder(folder, notebooks, names, seed):
+def _grade_folder(folder, notebooks, names, seed, budgets):
     """Grade the known notebooks of ``folder``: regular files only, never through a link, copied aside."""
     from ..runner import grade_submission
 
     wanted = {f"{name}.ipynb" for name in notebooks}
     with tempfile.TemporaryDirectory(prefix="rn-soumission-") as copy_dir:
         handin_files.copy_regular_files(folder, copy_dir, wanted.__contains__, handin_files.MAX_NOTEBOOK_BYTES)
-        return grade_submission(copy_dir, seed=seed, names=names, include_questions=True)
+        return grade_submission(copy_dir, seed=seed, names=names, include_questions=True,
+                                student_budget=budgets[0], function_budget=budgets[1])
 
 
 class TrustedGrades(NbGraderPreprocessor):
@@ -90,6 +92,14 @@ class TrustedGrades(NbGraderPreprocessor):
     provenance = Unicode(
         "",
         help="Short hash of what the grade depends on (hand-in, graders, course, seed), shown next to the seed.",
+    ).tag(config=True)
+    student_budget = Float(
+        STUDENT_BUDGET, help="Seconds the graders may take for one student in all, loading the code included."
+    ).tag(config=True)
+    function_budget = Float(
+        FUNCTION_BUDGET,
+        help="Seconds one function's checks may take (in proportion more when its calls may take over 10 s); past it, the "
+        "function scores 0 with a message and the others are graded.",
     ).tag(config=True)
 
     def notebooks_executed(self):
@@ -111,12 +121,13 @@ class TrustedGrades(NbGraderPreprocessor):
         info = resources["nbgrader"]
         notebooks, names = _assignment_layout(info["db_url"], info["assignment"])
         folder = folder or self.submitted_folder(resources)
-        key = (_submission_key(folder, notebooks), tuple(names), self.seed)
+        budgets = (self.student_budget, self.function_budget)
+        key = (_submission_key(folder, notebooks), tuple(names), self.seed, budgets)
         log, seed = self.log, self.seed
 
         def compute():
-            log.info("Grading %s out of the kernel (%d graders)", folder, len(names))
-            return _grade_folder(folder, notebooks, names, seed)
+            log.info("Grading %s out of the kernel (%d graders, %g s at most)", folder, len(names), budgets[0])
+            return _grade_folder(folder, notebooks, names, seed, budgets)
 
         return _REPORTS.get(key, compute)
 

@@ -241,5 +241,5 @@ def write_result(root, autograded_dir, db_url, course_id, assignment, result, pr
         if new is not None:
             shutil.rmtree(new, ignore_errors=True)
     anomalies = [staging.Anomaly(student, *line.split("\t", 2)[1:]) for line in result.get("anomalies", []) if line.count("\t") >= 2]
-    staging.write_report(autograded_dir, anomalies, {student})
+    staging.write_report(staging.report_folder(root, assignment), anomalies, {student})
     return target

@@ -4,7 +4,9 @@
 the bundle (the course files, a template gradebook, the hand-in), runs
 ``nbgrader autograde <assignment> --student <id> --force`` there through the
 warm launcher of this worker thread (:mod:`.supervise`: a fresh forked
-process in its own session, hard time limit, nothing left running), and returns what the driver needs: every file nbgrader wrote under
+process in its own session, hard time limit, nothing left running), the id
+given as one ``--student=`` argument that nbgrader matches literally
+(:func:`.student_ids.nbgrader_value`), and returns what the driver needs: every file nbgrader wrote under
 ``autograded/<id>/<assignment>/``, the submission's rows of the temporary
 gradebook, the anomalies the staging reported, the log (capped), and an
 error reason if it failed. The temporary course is removed in every case.
@@ -39,7 +41,7 @@ import threading
 import time
 from pathlib import Path
 
-from ...nbgrader_plugin import staging
+from ...nbgrader_plugin import staging, student_ids
 from ..environment import nbgrader_env
 from . import handin as handin_io
 from .provenance import code_hash
@@ -140,17 +142,18 @@ def _collect(folder):
     return files
 
 
-def _anomalies(root, student):
-    path = root / "autograded" / staging.REPORT_NAME
+def _anomalies(root, assignment, student):
+    path = staging.report_folder(root, assignment) / staging.REPORT_NAME
     if not path.is_file():
         return []
-    shown = staging.shown(student, limit=200)
+    shown = student_ids.shown(student)
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.split("\t", 1)[0] == shown]
 
 
 def _argv(root, bundle):
     args = [
-        "autograde", bundle["assignment"], "--student", bundle["student"], "--force",
+        # One argument, the id matched literally: never an option of its own, never a glob.
+        "autograde", bundle["assignment"], f"--student={student_ids.nbgrader_value(bundle['student'])}", "--force",
         f"--CourseDirectory.root={root}",
         f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
         f"--TrustedGrades.seed={int(bundle['seed'])}",
@@ -275,7 +278,7 @@ def grade_handin(bundle):
             return result
         result["grades"] = submission_rows(db_url, assignment, student)
         result["files"] = _collect(root / "autograded" / student / assignment)
-        result["anomalies"] = _anomalies(root, student)
+        result["anomalies"] = _anomalies(root, assignment, student)
         if not any(name.endswith(".ipynb") for name in result["files"]):
             result["error"] = "nbgrader n'a écrit aucun notebook corrigé"
             return result
