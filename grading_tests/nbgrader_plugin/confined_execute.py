@@ -22,6 +22,7 @@ from .. import confine
 from . import handin_files
 from .common import course_directory, is_autograder_test
 from .kernel_manager import CourseKernelManager, retire_kernel
+from .kernel_template import forks_from_template
 
 __all__ = ["KERNEL_DIR", "KERNEL_NAME", "ConfinedExecute"]
 
@@ -97,7 +98,7 @@ class ConfinedExecute(Execute):
         default_value=[
             "numpy", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "threadpoolctl", "scipy.stats",
             "sklearn.datasets", "sklearn.exceptions", "sklearn.metrics", "sklearn.model_selection", "sklearn.neural_network",
-            "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+            "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
         ],
         help="Modules the kernel template imports once: the notebooks' libraries and ipykernel.",
     ).tag(config=True)
@@ -112,7 +113,8 @@ class ConfinedExecute(Execute):
     def create_kernel_manager(self):
         specs = KernelSpecManager(kernel_dirs=[str(KERNEL_DIR), *KernelSpecManager().kernel_dirs])
         self.km = CourseKernelManager(kernel_name=self.kernel_name, config=self.config, kernel_spec_manager=specs)
-        self.km.preload = list(self.preload) if self.kernel_template else None
+        forkable = self.kernel_template and forks_from_template(self.km.kernel_spec.argv)
+        self.km.preload = list(self.preload) if forkable else None
         return self.km
 
     # -- the scratch folder -------------------------------------------------------------

@@ -44,7 +44,10 @@ from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
 from .. import confine
 
-__all__ = ["KernelTemplate", "TemplateError", "TemplateProvisioner", "split_kernel_command", "stop_templates", "template_for"]
+__all__ = [
+    "KernelTemplate", "TemplateError", "TemplateProvisioner", "forks_from_template", "split_kernel_command", "stop_templates",
+    "template_for",
+]
 
 TEMPLATE_SCRIPT = "template.py"
 LAUNCHER_SCRIPT = "launcher.py"
@@ -54,6 +57,11 @@ REPLY_SECONDS = 60
 
 class TemplateError(RuntimeError):
     """The template did not start, or did not answer."""
+
+
+def forks_from_template(argv):
+    """Whether a kernelspec's command runs the course's launcher, which has a template beside it."""
+    return any(os.path.basename(arg) == LAUNCHER_SCRIPT for arg in argv)
 
 
 def split_kernel_command(cmd):
@@ -80,7 +88,7 @@ class KernelTemplate:
     def __init__(self, command, preload):
         self.command, self.preload, self.owner = list(command), tuple(preload), os.getpid()
         self.home = tempfile.mkdtemp(prefix="rn-gabarit-")
-        self.failed, self._ready, self._lock = {}, False, threading.Lock()
+        self.failed, self.reported, self._ready, self._lock = {}, False, False, threading.Lock()
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
@@ -267,6 +275,9 @@ class TemplateProvisioner(KernelProvisionerBase):
         cwd = kwargs.get("cwd") or os.getcwd()
         self.pid, self._pidfd = self._template.fork(cwd, kwargs["env"], connection, options, _descriptor(kwargs.get("stderr")))
         self.pgid, self._code = self.pid, None
+        if self._template.failed and not self._template.reported:
+            self._template.reported = True
+            self.log.warning("The kernel template could not import %s; each kernel imports them itself", self._template.failed)
         return self.connection_info
 
     def _close_pidfd(self):
