@@ -310,11 +310,12 @@ class ConfinedExecute(Execute):
         "budget": (
             "TempsEpuise",
             "le temps d'exécution accordé est épuisé ({budget} s par notebook, {student} s pour tous les notebooks d'un élève, "
-            "réexécutions comprises) ; les cellules suivantes n'ont pas été exécutées.",
+            "réexécutions comprises) ; cette cellule et les suivantes n'ont pas été exécutées.",
         ),
         "replay": (
             "NoyauArrete",
-            "le noyau neuf s'est arrêté en réexécutant les cellules précédentes ; les cellules suivantes n'ont pas été exécutées.",
+            "le noyau neuf s'est arrêté en réexécutant les cellules précédentes ; cette cellule et les suivantes n'ont pas été "
+            "exécutées.",
         ),
     }
 
