@@ -12,8 +12,11 @@ so each runs its own code), the autograde of the four demo students of
 Each timing starts from a fresh copy of that checkout's course (config,
 source, release, the demo hand-ins) with the same seed. The two checkouts take
 turns, ``--rounds`` times, so that the load of the machine falls on both
-alike; the report gives every time, the medians and their ratio, and checks
-that both checkouts recorded the same points.
+alike; the report gives every wall time and CPU time (user + system of the
+command and every process below it: nbgrader, kernels, graders, Dask
+workers), their medians and ratios, and checks that both checkouts recorded
+the same points. On a machine shared with other jobs the CPU time is the
+steadier figure: the wall time also counts the waits for the cores.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -67,8 +71,14 @@ def _points(root):
     return {student: points for student, points in rows}
 
 
+def _cpu():
+    """CPU seconds used so far by the waited-for processes below this one."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _time(checkout, how, workers):
-    """(seconds, points per student) of one autograde of the demo class by ``checkout``."""
+    """(wall seconds, CPU seconds, points per student) of one autograde of the demo class by ``checkout``."""
     bin_ = checkout / ".venv" / "bin"
     with tempfile.TemporaryDirectory(prefix="rn-bench-versions-") as folder:
         root = _course(checkout, folder)
@@ -77,12 +87,12 @@ def _time(checkout, how, workers):
         else:
             argv = [str(bin_ / "python"), "-m", "grading_tests.course", "autograde", ASSIGNMENT, "--workers", str(workers),
                     "--seed", str(SEED)]
-        start = time.perf_counter()
+        cpu, start = _cpu(), time.perf_counter()
         done = subprocess.run(argv, cwd=root, env=_env(checkout), capture_output=True, text=True)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
         if done.returncode != 0:
             raise SystemExit(f"{checkout}: {how} exited {done.returncode}\n{(done.stdout + done.stderr)[-3000:]}")
-        return seconds, _points(root)
+        return seconds, cpu, _points(root)
 
 
 def main(argv=None):
@@ -93,34 +103,34 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     checkouts = {"this checkout": REPO, "other": Path(args.other).resolve()}
-    times = {(name, how): [] for name in checkouts for how in ("nbgrader", "class command")}
-    points = {}
-    loads = []
+    hows = ("nbgrader", "class command")
+    times = {(name, how): [] for name in checkouts for how in hows}
+    points, loads = {}, []
     for r in range(args.rounds):
-        for how in ("nbgrader", "class command"):
+        for how in hows:
             order = list(checkouts.items()) if r % 2 == 0 else list(checkouts.items())[::-1]
             for name, checkout in order:
-                seconds, got = _time(checkout, how, args.workers)
-                times[name, how].append(seconds)
+                seconds, cpu, got = _time(checkout, how, args.workers)
+                times[name, how].append((seconds, cpu))
                 points.setdefault(how, {})[name] = got
                 loads.append(os.getloadavg()[0])
-                print(f"  round {r + 1}, {how}, {name}: {seconds:.1f} s", file=sys.stderr, flush=True)
-    medians = {key: statistics.median(values) for key, values in times.items()}
-    ratios = {how: medians["this checkout", how] / medians["other", how] for how in ("nbgrader", "class command")}
+                print(f"  round {r + 1}, {how}, {name}: {seconds:.1f} s, CPU {cpu:.1f} s", file=sys.stderr, flush=True)
+    medians = {key: [statistics.median(v[i] for v in values) for i in (0, 1)] for key, values in times.items()}
+    ratios = {how: [medians["this checkout", how][i] / medians["other", how][i] for i in (0, 1)] for how in hows}
     same = all(len({json.dumps(p, sort_keys=True) for p in by.values()}) == 1 for by in points.values())
     if args.json:
         print(json.dumps({"other": str(checkouts["other"]), "times": {f"{n} / {h}": v for (n, h), v in times.items()},
                           "ratios": ratios, "same_points": same, "load": [min(loads), max(loads)]}, indent=2))
         return 0
     print(f"this checkout: {REPO}\nother: {checkouts['other']}\nload average {min(loads):.1f} to {max(loads):.1f}\n")
-    print(f"{'':<14} {'how':<14} {'times (s)':<26} {'median':>8}")
+    print(f"{'':<14} {'how':<14} {'wall (s)':<22} {'median':>7}   {'CPU (s)':<22} {'median':>7}")
     for (name, how), values in times.items():
-        print(f"{name:<14} {how:<14} {', '.join(f'{v:.1f}' for v in values):<26} {medians[name, how]:>8.1f}")
-    for how, ratio in ratios.items():
-        print(f"{how}: this checkout / other = {ratio:.3f}x")
+        walls, cpus = (", ".join(f"{v[i]:.1f}" for v in values) for i in (0, 1))
+        print(f"{name:<14} {how:<14} {walls:<22} {medians[name, how][0]:>7.1f}   {cpus:<22} {medians[name, how][1]:>7.1f}")
+    for how, (wall, cpu) in ratios.items():
+        print(f"{how}: this checkout / other = {wall:.3f}x wall, {cpu:.3f}x CPU")
     print("same points in both checkouts:", "yes" if same else f"NO: {points}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

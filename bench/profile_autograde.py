@@ -31,6 +31,7 @@ import collections
 import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -181,12 +182,21 @@ def _print(title, imports, wall, seconds, counts, cells):
     print()
 
 
+def _cpu():
+    """CPU seconds used so far by the waited-for processes below this one."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _turns(setups, rounds):
-    """Run each setup ``rounds`` times, taking turns; {title: [runs]}."""
+    """Run each setup ``rounds`` times, taking turns; {title: [runs]}, each with its CPU time (``cpu_s``)."""
     runs = {title: [] for title, _ in setups}
     for r in range(rounds):
         for title, argv in setups if r % 2 == 0 else setups[::-1]:
-            runs[title].append(json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout))
+            before = _cpu()
+            run = json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+            run["cpu_s"] = _cpu() - before  # the profile's process and everything below it
+            runs[title].append(run)
     return runs
 
 
@@ -214,12 +224,12 @@ def main(argv=None):
         for title, done in runs.items():
             last = done[-1]
             _print(title, last["imports_s"], last["wall_s"], last["seconds"], last["counts"], last["cells"])
-        medians = {title: statistics.median(run["wall_s"] for run in done) for title, done in runs.items()}
-        for title, done in runs.items():
-            walls = ", ".join(f"{run['wall_s']:.1f}" for run in done)
-            print(f"wall time, {title}: {walls} s (median {medians[title]:.1f} s)")
-        (first, a), (second, b) = medians.items()
-        print(f"wall time, {first} / {second}: {a / b:.3f}x")
+        for figure, key in (("wall time", "wall_s"), ("CPU time", "cpu_s")):
+            medians = {title: statistics.median(run[key] for run in done) for title, done in runs.items()}
+            for title, done in runs.items():
+                print(f"{figure}, {title}: {', '.join(f'{run[key]:.1f}' for run in done)} s (median {medians[title]:.1f} s)")
+            (first, a), (second, b) = medians.items()
+            print(f"{figure}, {first} / {second}: {a / b:.3f}x")
         return 0
     config = (REPO / "nbgrader_config.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="rn-profil-") as folder:
