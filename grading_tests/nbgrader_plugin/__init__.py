@@ -16,10 +16,12 @@ partial credit, anything else full credit. A notebook can game all of that
 - :class:`ConfinedExecute` still runs each notebook, so that the instructor
   sees its outputs and plots, but in the course kernel ``rn-ch06-confine``
   (``grading_tests/kernel/``), confined by ``grading_tests/confine.py`` like
-  the grading worker, in a scratch folder outside the course; what it sends
-  is bounded, its process group is killed when it ends, and it survives a
-  kernel that dies or hangs: the cell gets an error, a fresh kernel replays
-  the cells before it and the notebook goes on.
+  the grading worker, in a scratch folder outside the course; every notebook
+  gets a fresh kernel process, forked from a warm template that imported the
+  libraries once; what it sends is bounded, its process group is killed when
+  it ends, and it survives a kernel that dies or hangs: the cell gets an
+  error, a fresh kernel replays the cells before it (their first outputs
+  kept, the replay within the time budget) and the notebook goes on.
 - :class:`StagingNotebookExporter` makes nbgrader read only a clean copy of
   each hand-in (:mod:`.staging`): no link followed, no file but
   small regular ones read, every notebook rebuilt as the released notebook
@@ -55,7 +57,8 @@ student HTML is cleaned by ``safe_html`` alone, pages are made by
 ``safe_exporter``'s exporter, and ``formgrader`` is the course's server
 extension that serves the formgrader's pages;
 the staging of hand-ins is ``staging`` (reading with ``handin_files``,
-rebuilding with ``notebook_rebuild``).
+rebuilding with ``notebook_rebuild``); the kernels' life is ``kernel_manager``
+and ``kernel_template``.
 """
 
 from .check_graded_cells import CheckGradedCells

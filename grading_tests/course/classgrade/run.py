@@ -37,8 +37,10 @@ import dataclasses
 import datetime
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,20 +124,29 @@ def _start_client(workers, scheduler):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout="30s"), None
-    # A worker that dies costs its task one more try, not three.
-    dask.config.set({"distributed.scheduler.allowed-failures": RETRIES})
+        return Client(scheduler, timeout="30s"), None, None
+    # A worker that dies costs its task one more try, not three; the class's files stay
+    # on every worker (the memory manager would keep one copy, lost with its worker).
+    dask.config.set({"distributed.scheduler.allowed-failures": RETRIES, "distributed.scheduler.active-memory-manager.start": False})
     # The workers are started with Ctrl-C ignored: the driver alone handles it (it
     # cancels and closes the cluster; a worker's death stops its supervised grading).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    folder = tempfile.mkdtemp(prefix="rn-dask-")  # the workers' folders, removed with the cluster (a killed one's too)
+    dask.config.set({"temporary-directory": folder})
     try:
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", preload=[PRELOAD],
             dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,  # the scheduler's HTTP server, on a free port
+            local_directory=folder,
         )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
-    return Client(cluster), cluster
+    client = Client(cluster)
+    client.wait_for_workers(workers, timeout=300)  # every worker holds the class's files: one may die
+    return client, cluster, folder
 
 
 class _Stop:
@@ -311,13 +322,13 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
         return 0
     workers = workers or len(os.sched_getaffinity(0))
     err.write(f"Démarrage de {'la grappe ' + scheduler if scheduler else f'{workers} worker(s) locaux'}\n")
-    client = cluster = run = None
+    client = cluster = folder = run = None
     with _Stop() as stop:
         try:
             # The template is built while the workers start.
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 template = pool.submit(gbw.build_template, course.root, assignment, course.db_url, course.course_id)
-                client, cluster = _start_client(workers, scheduler)
+                client, cluster, folder = _start_client(workers, scheduler)
                 common = {"assignment": assignment, "course": gbw.course_files(course.root, assignment),
                           "gradebook": template.result(), "code_hash": code}
             stop.check()
@@ -342,21 +353,23 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
             rows += run.cancelled(todo) if run else [
                 Row(t.student, "annulé", short=t.provenance.short, reason="interrompu (Ctrl-C)") for t in todo
             ]
-            _close(client, cluster)
+            _close(client, cluster, folder)
             out.write(format_table(rows, report_shown) + "\n")
             return INTERRUPTED
         finally:
-            _close(client, cluster)
+            _close(client, cluster, folder)
     rows += list(run.rows.values())
     out.write(format_table(rows, report_shown) + "\n")
     out.write(f"Durée totale : {time.monotonic() - started:.1f} s\n")
     return 0
 
 
-def _close(client, cluster):
+def _close(client, cluster, folder):
     for thing in (client, cluster):
         if thing is not None:
             try:
                 thing.close()
             except Exception:  # closing is best effort: the run's outcome is already decided
                 pass
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,8 +9,11 @@ given as one ``--student=`` argument that nbgrader matches literally
 (:func:`.student_ids.nbgrader_value`), and returns what the driver needs: every file nbgrader wrote under
 ``autograded/<id>/<assignment>/``, the submission's rows of the temporary
 gradebook, the anomalies the staging reported, the log (capped), and an
-error reason if it failed. The temporary course is removed in every case.
-No shared filesystem is needed: the worker sees only what the bundle holds.
+error reason if it failed. The private folder holds the course (``cours/``)
+and, beside it, the command's own temporary folder (``tmp/``, its ``TMPDIR``:
+kernel scratch folders go there); it is removed in every case, by this
+function, or by the launcher if the worker dies mid-task. No shared
+filesystem is needed: the worker sees only what the bundle holds.
 
 The bundle (built by :mod:`.run`; what the class shares may come under
 ``common``, a dict merged into it):
@@ -232,7 +235,9 @@ class _Launcher:
 def _run(root, bundle):
     """Run the supervised autograde; return (exit code, log)."""
     log_path = root / ".nbgrader.log"
-    code = _Launcher.run({"cwd": str(root), "argv": _argv(root, bundle), "log": str(log_path), "timeout": float(bundle["timeout"])})
+    request = {"cwd": str(root), "argv": _argv(root, bundle), "log": str(log_path), "timeout": float(bundle["timeout"]),
+               "private": str(root.parent)}
+    code = _Launcher.run(request)
     try:
         log = log_path.read_bytes().decode("utf-8", "replace")
     except OSError:
@@ -266,8 +271,10 @@ def grade_handin(bundle):
         result["error"] = "le code de correction de ce worker diffère de celui du poste de l'enseignant (réinstallez-le)"
         return result
     os.environ["PATH"] = nbgrader_env()["PATH"]  # nbgrader runs `alembic` from PATH
-    root = _private_folder()
+    private = _private_folder()
+    root = private / "cours"  # beside it, the command's own temporary folder (supervise.py)
     try:
+        root.mkdir()
         _write_course(root, bundle)
         db_url = f"sqlite:///{root / 'gradebook.db'}"
         _prepare_student(db_url, bundle)
@@ -289,5 +296,5 @@ def grade_handin(bundle):
         result["ok"] = False
         return result
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
         result["seconds"] = time.monotonic() - started
