@@ -103,7 +103,8 @@ def _select_rows(connection, assignment):
         .select_from(SA.join(ST, ST.c.id == SA.c.student_id)).where(SA.c.assignment_id == found.id)
     ).all()
     grades = connection.execute(
-        select(SA.c.student_id, N.c.name, B.c.name, GR.c.auto_score, GR.c.manual_score, SN.c.late_submission_penalty)
+        select(SA.c.student_id, N.c.name, B.c.name, GR.c.auto_score, GR.c.manual_score, SN.c.late_submission_penalty,
+               GR.c.needs_manual_grade)
         .select_from(GR.join(SN, SN.c.id == GR.c.notebook_id).join(SA, SA.c.id == SN.c.assignment_id)
                      .join(N, N.c.id == SN.c.notebook_id).join(B, B.c.id == GR.c.cell_id))
         .where(SA.c.assignment_id == found.id)
@@ -154,11 +155,13 @@ def load(root, assignment, db_url, course_id, force=False):
         results = {(r["student"], r["function"]): r for r in results_table.read(connection, assignment)}
     items, written = _check_layout(root, assignment, cells)
     by_name = {item.function: item for item in items}
-    auto, manual, penalties = {}, {}, {}
-    for student, nb, cell, auto_score, manual_score, penalty in grades:
+    auto, manual, penalties, pending = {}, {}, {}, set()
+    for student, nb, cell, auto_score, manual_score, penalty, needs_manual in grades:
         auto[(student, nb, cell)] = auto_score
         manual[(student, nb, cell)] = manual_score
         penalties[(student, nb)] = penalty or 0.0
+        if needs_manual and manual_score is None:
+            pending.add((student, nb, cell))
     graded = sorted(s.student_id for s in submissions
                     if any(auto.get((s.student_id, i.notebook, f"test_{i.function}")) is not None for i in items))
     if not graded:
@@ -184,12 +187,9 @@ def load(root, assignment, db_url, course_id, force=False):
     scores = np.zeros((len(graded), len(items)))
     for s, student in enumerate(graded):
         for j, item in enumerate(items):
-            key = (student, item.notebook, f"test_{item.function}")
-            value = manual.get(key) if manual.get(key) is not None else auto.get(key)
-            scores[s, j] = value or 0.0
-    for w in written:
-        w.scores = [manual.get((s, w.notebook, w.name)) if manual.get((s, w.notebook, w.name)) is not None
-                    else auto.get((s, w.notebook, w.name)) for s in graded]
+            scores[s, j] = _score(manual, auto, (student, item.notebook, f"test_{item.function}"))
+    for w in written:  # None: waiting for a manual grade; an untouched answer scores 0, as in nbgrader
+        w.scores = [None if (s, w.notebook, w.name) in pending else _score(manual, auto, (s, w.notebook, w.name)) for s in graded]
     late = []
     for sub in submissions:
         if sub.student_id in graded and duedate is not None and sub.timestamp is not None:
@@ -204,13 +204,24 @@ def load(root, assignment, db_url, course_id, force=False):
     return ClassData(assignment, graded, names, items, scores, results, written, late, missing, notebooks, duedate)
 
 
+def _score(manual, auto, key):
+    """nbgrader's score of a grade: the manual score if any, else the automatic one, else 0."""
+    value = manual.get(key) if manual.get(key) is not None else auto.get(key)
+    return float(value or 0.0)
+
+
+def _without_paths(text, root):
+    """A logged message without the course's absolute path (the page shows no instructor path)."""
+    return text.replace(str(Path(root).resolve()), "<cours>")
+
+
 def anomalies(root, assignment):
     """The anomalies report of the class (``logs/<assignment>/anomalies.txt``): (id as printed, notebook, message)."""
     path = staging.report_folder(root, assignment) / staging.REPORT_NAME
     if not path.is_file():
         return []
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [tuple(line.split("\t", 2)) for line in lines if line.count("\t") >= 2]
+    return [tuple(_without_paths(part, root) for part in line.split("\t", 2)) for line in lines if line.count("\t") >= 2]
 
 
 def run_failures(root, assignment):
@@ -223,5 +234,5 @@ def run_failures(root, assignment):
         if not head[0].startswith(prefix) or not head[1].startswith("# résultat : échec"):
             continue
         who = head[0][len(prefix):].rsplit(", ", 1)[0]
-        failures.append((printable(who), printable(head[1][len("# résultat : "):])))
+        failures.append((printable(who), _without_paths(printable(head[1][len("# résultat : "):]), root)))
     return failures
