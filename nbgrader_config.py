@@ -119,6 +119,7 @@ c.Autograde.autograde_preprocessors = [
     PLUGIN + "TrustedGrades",  # test_<name> cells: the graders' score, never the kernel's
     PLUGIN + "MarkSchemes",  # written answers get their rubric back, after the kernel
     "nbgrader.preprocessors.SaveAutoGrades",
+    PLUGIN + "SaveResults",  # beside the grades: stage, kind, named mistake of each (the class report)
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -51,13 +51,15 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import re
 import time
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure", "out_of_time"]
+__all__ = ["STAGES", "KINDS", "Named", "named", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure",
+           "out_of_time"]
 
 STAGES = {"runs": 0.0, "type": 0.0, "shape": 0.0, "values": 0.7, "inputs": 0.1, "property": 0.2}
 _ORDER = list(STAGES)
@@ -78,16 +80,34 @@ STAGE_LABELS = {
 }
 
 
+class Named(str):
+    """A hint that names a mistake: its French text, and the mistake's stable name (``.mistake``).
+
+    A ``str``, it travels wherever a hint does (``fail.hint = ...``, a diagnosis of ``checks.compare``);
+    a hint built from it with an f-string or ``+`` is plain text again and names nothing.
+    """
+
+
+def named(mistake, text):
+    """``text`` as the hint of the mistake ``mistake`` (an English snake_case name, unique in its grader)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", mistake):
+        raise ValueError(f"bad mistake name {mistake!r}")
+    hint = Named(text)
+    hint.mistake = mistake
+    return hint
+
+
 class Fail(Exception):
     """A failed check: the stage it belongs to and a French message for the student.
 
     ``kind`` (a key of :data:`KINDS`) names what the failure shows and sets
     its share of the points. ``credit``, a fraction of the function's points,
     overrides both; a grader uses it for graded results such as a test
-    accuracy (see ``graders/mlp.py``).
+    accuracy (see ``graders/mlp.py``). ``mistake``: the named mistake's stable
+    name, when the hint does not carry it (:class:`Named`).
     """
 
-    def __init__(self, stage, message, hint=None, credit=None, kind=None):
+    def __init__(self, stage, message, hint=None, credit=None, kind=None, mistake=None):
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}")
         if kind is not None and kind not in KINDS:
@@ -98,9 +118,22 @@ class Fail(Exception):
         self.hint = hint
         self.kind = kind
         self.credit = None if credit is None else min(max(float(credit), 0.0), 1.0)
+        self._mistake = mistake
         # Set by Grading.call when the student's function gave no value.
         self.status = None
         self.error = {}
+
+    @property
+    def mistake(self):
+        """The named mistake's stable name: given, or carried by the hint (graders may replace the hint)."""
+        return self._mistake or getattr(self.hint, "mistake", None)
+
+    def outcome(self):
+        """Why the student's function gave no value (``Grading.call``), or None when it gave one:
+        ``not_implemented``, ``missing``, ``error``, ``timeout``, ``crash``, ``protocol``, ``budget``."""
+        if self.status == "error" and self.error.get("type") == "NotImplementedError":
+            return "not_implemented"
+        return self.status
 
     def earned(self):
         """The share of the function's points this failure leaves."""
@@ -143,14 +176,25 @@ def grader(name, points, timeout=10.0, kind="function", target=""):
 
 @dataclass
 class Result:
+    """One function's grade and French feedback, and what it rests on (for the class report): the
+    ``stage`` that failed (None: all passed), the rubric's ``kind``, the named ``mistake``'s stable id
+    ``<function>.<name>`` and its French ``hint``, the ``status`` of a call that gave no value (:meth:`Fail.outcome`)."""
+
     name: str
     score: float
     max_score: float
     feedback: list = field(default_factory=list)
-    stage: str | None = None  # the stage that failed, None when all passed
+    stage: str | None = None
+    kind: str | None = None
+    mistake: str | None = None
+    hint: str | None = None
+    status: str | None = None
 
     def as_dict(self):
-        return {"score": self.score, "max_score": self.max_score, "feedback": list(self.feedback)}
+        return {
+            "score": self.score, "max_score": self.max_score, "feedback": list(self.feedback), "stage": self.stage,
+            "kind": self.kind, "mistake": self.mistake, "hint": self.hint, "status": self.status,
+        }
 
 
 def function_rng(seed, name, draw=0):
@@ -304,7 +348,7 @@ def out_of_time(spec: Grader, budget: float) -> Result:
         f"plus de {budget:.0f} s au total (chaque appel est limité à {_fmt(spec.timeout)} s), avant la fin des vérifications.",
         f"{spec.name} est peut-être juste, mais trop lente pour être vérifiée ; les autres fonctions sont notées normalement.",
         "Indice : des opérations NumPy sur des tableaux entiers plutôt que des boucles Python sur les éléments ?",
-    ], "runs")
+    ], "runs", status="budget")
 
 
 def run_grader(spec: Grader, sandbox, seed: int, budget: float | None = None) -> Result:
@@ -342,7 +386,9 @@ def _graded(spec, sandbox, seed):
         feedback = [summary, fail.message]
         if fail.hint:
             feedback.append(f"Indice : {fail.hint}")
-        return Result(spec.name, score, spec.points, feedback + g.notes, fail.stage)
+        mistake = f"{spec.name}.{fail.mistake}" if fail.mistake else None
+        hint = str(fail.hint) if fail.hint else None
+        return Result(spec.name, score, spec.points, feedback + g.notes, fail.stage, fail.kind, mistake, hint, fail.outcome())
     feedback = [f"{spec.name} : toutes les vérifications sont passées ({_fmt(spec.points)}/{_fmt(spec.points)})."]
     return Result(spec.name, spec.points, spec.points, feedback + g.notes, None)
 

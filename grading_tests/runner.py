@@ -69,7 +69,7 @@ def _no_time_left(spec, student_budget):
     return Result(spec.name, 0.0, spec.points, [
         f"{spec.name} : 0/{spec.points:g} point(s) ; non vérifiée : le temps de correction de ce rendu "
         f"({student_budget:g} s pour toutes les fonctions) a été épuisé par les fonctions précédentes, trop lentes."
-    ], "runs")
+    ], "runs", status="budget")
 
 
 def grade_submission(path, seed=None, names=None, include_questions=False,
@@ -111,6 +111,7 @@ def grade_submission(path, seed=None, names=None, include_questions=False,
                     0.0,
                     spec.points,
                     [f"{name} : erreur interne du correcteur ; signalez-la à l'équipe pédagogique (graine {seed})."],
+                    status="internal",
                 )
             if result.score < result.max_score and spec.target not in sandbox.defined and notes:
                 result.feedback.extend(notes)
@@ -119,7 +120,8 @@ def grade_submission(path, seed=None, names=None, include_questions=False,
         why = "son chargement a dépassé le temps de correction" if isinstance(exc, BudgetSpent) else "elle n'a pas pu être chargée"
         for name in names:
             if name not in results:
-                results[name] = Result(name, 0.0, graders[name].points, [f"{name} : la soumission n'a pas été notée : {why}."])
+                results[name] = Result(name, 0.0, graders[name].points, [f"{name} : la soumission n'a pas été notée : {why}."],
+                                       status="not_loaded")
     finally:
         sandbox.close()
     functions = {name: results[name].as_dict() for name in names}

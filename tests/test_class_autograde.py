@@ -91,7 +91,18 @@ def rows(root):
            JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN notebook n ON sn.notebook_id = n.id"""
     ).fetchall()
     submissions = db.execute("SELECT student_id, timestamp, extension FROM submitted_assignment").fetchall()
-    return {"grades": sorted(grades), "comments": sorted(comments), "notebooks": sorted(notebooks), "submissions": sorted(submissions)}
+    # The graders' structured results, kept beside the grades (grading_tests/nbgrader_plugin/results_table.py).
+    results = db.execute(
+        """SELECT student, function, notebook, score, max_score, stage, kind, mistake, hint, status
+           FROM rn_ch06_grader_results WHERE assignment = ?""", (ASSIGNMENT,)
+    ).fetchall()
+    return {"grades": sorted(grades), "comments": sorted(comments), "notebooks": sorted(notebooks),
+            "submissions": sorted(submissions), "results": sorted(results)}
+
+
+def named_mistakes(table, student):
+    """{function: mistake id} of the student's structured results that name a mistake."""
+    return {row[1]: row[7] for row in by_student(table["results"], student) if row[7]}
 
 
 def report(root):
@@ -150,6 +161,14 @@ def test_same_rows_as_nbgrader_autograde_then_incremental_runs(tmp_path, stock_d
     # Student for student, cell for cell: the rows stock nbgrader leaves.
     expected, got = rows(stock), rows(ours)
     assert len(got["grades"]) > 4 * 20
+    # Beside each graded cell, what its grade rests on: one row per function, the score the gradebook holds,
+    # and the partial student's three textbook mistakes named by their stable ids.
+    graded = {(r[0], r[2][len("test_"):]): r[3] for r in got["grades"] if r[2].startswith("test_")}
+    assert {(r[0], r[1]): r[3] for r in got["results"]} == graded
+    assert named_mistakes(got, "eleve_partiel") == {
+        "sigmoid_derivative": "sigmoid_derivative.sigma_from_z", "backward_pass": "backward_pass.missing_one_over_m",
+        "dropout_forward": "dropout_forward.no_rescale"}
+    assert named_mistakes(got, "eleve_correct") == {}
     for student in students:
         for table in expected:
             assert by_student(got[table], student) == by_student(expected[table], student), (student, table)
@@ -199,6 +218,11 @@ def test_same_rows_as_nbgrader_autograde_then_incremental_runs(tmp_path, stock_d
             assert (ours / "autograded" / student / ASSIGNMENT / "provenance.json").stat().st_mtime_ns == before[student]
     fixed = {row[2]: row[3] for row in by_student(after["grades"], "eleve_partiel")}
     assert fixed[f"test_{function}"] == registry()[function].points
+    # Its structured results were replaced with its grades (the fixed mistake is gone); the others' kept.
+    assert named_mistakes(after, "eleve_partiel") == {k: v for k, v in named_mistakes(got, "eleve_partiel").items() if k != function}
+    for student in students:
+        if student != "eleve_partiel":
+            assert by_student(after["results"], student) == by_student(got["results"], student)
     assert provenance(ours, "eleve_partiel")["handin"] != partial_before["handin"]
     assert provenance(ours, "eleve_partiel")["code"] == partial_before["code"]
 

@@ -169,7 +169,8 @@ def _check_edges(g, reference, kwargs, edges, overflow_hint, diagnoses):
         if overflow_hint is None or not raised(fail, "OverflowError"):
             raise
         sides = _overflow_sides(g, edges, kwargs)
-        raise Fail("property", f"{what} : {_detail(g, fail)}", overflow_hint(sides, "raise"), kind="near_miss")
+        raise Fail("property", f"{what} : {_detail(g, fail)}", overflow_hint(sides, "raise"), kind="near_miss",
+                   mistake="overflow")
     out = as_array(value, what, stage="property")
     expect_shape(out, z.shape, f"{g.name}(z) aux valeurs extrêmes")
     got = np.asarray(out, dtype=float)
@@ -180,7 +181,7 @@ def _check_edges(g, reference, kwargs, edges, overflow_hint, diagnoses):
         if overflow_hint is not None and at_overflow and close(got[~bad], expected[~bad]):
             sides = sorted({"neg" if v < 0 else "pos" for v in z[bad]})
             observed = "nan" if np.isnan(got[bad]).any() else "inf"
-            raise Fail("property", message, overflow_hint(sides, observed), kind="near_miss")
+            raise Fail("property", message, overflow_hint(sides, observed), kind="near_miss", mistake="overflow")
         raise Fail("property", message)
     compare(out, expected, f"{g.name}(z) aux valeurs extrêmes", inputs={"z": z}, stage="property", diagnoses=diagnoses, work=False)
 

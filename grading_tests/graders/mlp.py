@@ -135,7 +135,9 @@ def _train(g, X, y, stage):
                 "MLPClassifier (ou PyTorch, Listing 6) sert de point de comparaison dans l'exercice 17.2.2 ; "
                 "la fonction notée doit entraîner votre propre réseau NumPy.",
             )
-    raise Fail(stage, message, hint)
+    fail = Fail(stage, message, hint)
+    fail.status, fail.error = outcome.status, dict(outcome.error or {})  # as Grading.call records them
+    raise fail
 
 
 # --- the returned parameters -----------------------------------------------------------

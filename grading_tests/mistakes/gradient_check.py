@@ -143,42 +143,48 @@ def _relative_step(on, f, theta, eps):
 NOT_RESTORED = Mistake(
     "θ n'est pas restauré après chaque perturbation : remettez θ[i] à sa valeur d'origine (Listing 7).",
     _seeing("not_restored"),
+    name="theta_not_restored",
 )
 
 # On (f, θ, ε), each returns the gradient of the mistaken loop.
 NUMERIC_MISTAKES = [
-    Mistake("vous divisez par ε au lieu de 2ε (éq. 57).", on_output(numerical_gradient_seeing, lambda r, *args: 2 * r)),
+    Mistake("vous divisez par ε au lieu de 2ε (éq. 57).", on_output(numerical_gradient_seeing, lambda r, *args: 2 * r), name="divides_by_epsilon"),
     Mistake(
         f"{_ONE_SIDED} (f(θ+ε) − f(θ))/ε : son erreur est O(ε) ; l'éq. 57 est centrée, "
         "(f(θ+ε) − f(θ−ε))/(2ε), d'erreur O(ε²).",
         _seeing("forward"),
         near_miss=True,
+        name="one_sided_forward",
     ),
     Mistake(
         f"{_ONE_SIDED} (f(θ) − f(θ−ε))/ε : son erreur est O(ε) ; l'éq. 57 est centrée, "
         "(f(θ+ε) − f(θ−ε))/(2ε), d'erreur O(ε²).",
         _seeing("backward"),
         near_miss=True,
+        name="one_sided_backward",
     ),
     Mistake(
         f"{_ONE_SIDED} divisée par 2ε : (f(θ+ε) − f(θ))/(2ε), comme si f(θ−ε) était évaluée en θ. "
         "Avec np.nditer, old_value = x est une vue qui suit x : gardez old_value = x.copy() (ou float(x)).",
         _seeing("forward", 0.5),
+        name="one_sided_over_two_epsilon",
     ),
     Mistake(
         "seul le premier élément de θ est perturbé : bouclez sur tous ses éléments "
         "(np.ndindex(theta.shape), ou np.nditer comme le Listing 7).",
         on_output(numerical_gradient_seeing, _first_only),
+        name="first_entry_only",
     ),
     NOT_RESTORED,
-    Mistake(f"{_RELATIVE}, (f(θ + εᵢ) − f(θ − εᵢ))/(2εᵢ) avec εᵢ = ε·|θᵢ|. {_SAME_STEP}", _relative_step),
-    Mistake(f"{_RELATIVE} : f est évaluée en θᵢ ± ε·|θᵢ| mais divisée par 2ε. {_SAME_STEP}", _seeing("relative")),
+    Mistake(f"{_RELATIVE}, (f(θ + εᵢ) − f(θ − εᵢ))/(2εᵢ) avec εᵢ = ε·|θᵢ|. {_SAME_STEP}", _relative_step, name="relative_step"),
+    Mistake(f"{_RELATIVE} : f est évaluée en θᵢ ± ε·|θᵢ| mais divisée par 2ε. {_SAME_STEP}", _seeing("relative"), name="relative_step_fixed_divisor"),
 ]
 # For a θ of two dimensions or more only.
 WHOLE_ROW = Mistake(
     "θ[i] désigne une ligne entière d'un θ à deux dimensions : perturbez chaque élément θ[i, j] "
     "séparément (np.ndindex(theta.shape), ou np.nditer comme le Listing 7).",
     _seeing("whole_row"),
+    name="whole_row_perturbed",
 )
 
 
@@ -272,22 +278,24 @@ _SQUARED = "les normes ne sont pas élevées au carré : ‖num − ana‖ / (�
 
 # On (num, ana), each returns the value of the mistaken formula.
 GC_MISTAKES = [
-    Mistake("le dénominateur manque : divisez ‖num − ana‖ par ‖num‖ + ‖ana‖ (Listing 7).", _normed("no_denominator")),
-    Mistake(f"{_SUM_HINT}, pas la norme de la somme ‖num + ana‖.", _over(lambda num, ana: np.linalg.norm(num + ana))),
-    Mistake(_SQUARED, _normed("squared")),
-    Mistake(_SQUARED, on_output(relative_difference, lambda r, *args: r**2)),
-    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs")),
-    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs_alone")),
-    Mistake(f"{_NORM_HINT}, pas la somme des valeurs absolues.", _normed("l1")),
+    Mistake("le dénominateur manque : divisez ‖num − ana‖ par ‖num‖ + ‖ana‖ (Listing 7).", _normed("no_denominator"), name="no_denominator"),
+    Mistake(f"{_SUM_HINT}, pas la norme de la somme ‖num + ana‖.", _over(lambda num, ana: np.linalg.norm(num + ana)), name="norm_of_sum"),
+    Mistake(_SQUARED, _normed("squared"), name="squared"),
+    Mistake(_SQUARED, on_output(relative_difference, lambda r, *args: r**2), name="squared"),
+    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs"), name="max_abs_difference"),
+    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs_alone"), name="max_abs_difference"),
+    Mistake(f"{_NORM_HINT}, pas la somme des valeurs absolues.", _normed("l1"), name="l1_norm"),
     Mistake(
         "vous renvoyez 1 − (différence relative) : renvoyez ‖num − ana‖ / (‖num‖ + ‖ana‖) elle-même.",
         on_output(relative_difference, lambda r, *args: 1 - r),
+        name="one_minus_relative",
     ),
-    Mistake(f"{_SUM_HINT}, pas ‖num‖ seul.", _normed("num_alone")),
-    Mistake(f"{_SUM_HINT}, pas ‖ana‖ seul.", _normed("ana_alone")),
+    Mistake(f"{_SUM_HINT}, pas ‖num‖ seul.", _normed("num_alone"), name="num_norm_only"),
+    Mistake(f"{_SUM_HINT}, pas ‖ana‖ seul.", _normed("ana_alone"), name="ana_norm_only"),
     Mistake(
         f"{_SUM_HINT}, pas max(‖num‖, ‖ana‖).",
         _over(lambda num, ana: max(np.linalg.norm(num), np.linalg.norm(ana))),
+        name="max_of_norms",
     ),
 ]
 

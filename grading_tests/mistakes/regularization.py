@@ -86,27 +86,33 @@ OUTPUT_MISTAKES = [
         "la division par keep_prob manque : A_out = A * mask / keep_prob (dropout inversé, §9.2), pour garder E[A_out] = A.",
         _inputs(lambda A, mask, keep: (A, mask, 1.0)),
         near_miss=True,
+        name="no_rescale",
     ),
     Mistake(
         "il faut diviser par keep_prob, pas multiplier : A_out = A * mask / keep_prob (§9.2).",
         _inputs(lambda A, mask, keep: (A, mask, 1 / keep)),
+        name="multiplies_by_keep_prob",
     ),
     Mistake(
         "on divise par keep_prob, la probabilité de garder un neurone, pas par 1 − keep_prob : "
         "A_out = A * mask / keep_prob (§9.2).",
         _inputs(lambda A, mask, keep: (A, mask, 1 - keep)),
+        name="divides_by_drop_prob",
     ),
     Mistake(
         "A_out garde les neurones où mask vaut 0 : mask doit valoir 1 (True) pour les neurones gardés.",
         _inputs(lambda A, mask, keep: (A, 1 - mask, keep)),
+        name="mask_inverted",
     ),
     Mistake(
         "le masque n'est pas appliqué : A_out = A * mask / keep_prob (§9.2).",
         _inputs(lambda A, mask, keep: (A, np.ones(A.shape), keep)),
+        name="mask_not_applied",
     ),
     Mistake(
         "keep_prob semble ignoré (division par 0.5) : utilisez l'argument keep_prob.",
         _inputs(lambda A, mask, keep: (A, mask, 0.5)),
+        name="keep_prob_ignored",
     ),
 ]
 
@@ -121,10 +127,12 @@ TEST_TIME_MISTAKES = [
         "avec le dropout inversé, la mise à l'échelle est faite pendant l'entraînement (÷ keep_prob) : au "
         "test on renvoie A tel quel, sans le multiplier par keep_prob (§9.2).",
         formula(_at_test, lambda A, keep: dropout_with_mask(A, np.ones(A.shape), 1 / keep)),
+        name="test_time_multiplied",
     ),
     Mistake(
         "au test, A est renvoyé tel quel : pas de division par keep_prob (§9.2).",
         formula(_at_test, lambda A, keep: dropout_with_mask(A, np.ones(A.shape), keep)),
+        name="test_time_divided",
     ),
 ]
 

@@ -45,13 +45,16 @@ partial credit, anything else full credit. A notebook can game all of that
   function, a notebook worth no points said to be so, all in French
   (``templates/feedback_cours``), and its maths as MathML, drawn by the
   browser with no script and no network.
+- :class:`SaveResults`, right after nbgrader saved the grades, keeps what
+  each grade rests on (stage, kind, named mistake, hint) in the gradebook's
+  database (:mod:`.results_table`), for the class report.
 - :class:`CheckGradedCells` makes ``nbgrader generate_assignment`` refuse a
   source notebook whose graded cells do not match the graders.
 
 ``nbgrader_config.py`` at the course root wires all of this in, by the
 names this package exports. As in nbgrader, one module per preprocessor
 (``check_graded_cells``, ``staging_exporter``, ``confined_execute``,
-``trusted_grades``, ``mark_schemes``, ``safe_outputs``, ``feedback_hygiene``,
+``trusted_grades``, ``save_results``, ``mark_schemes``, ``safe_outputs``, ``feedback_hygiene``,
 ``feedback_summary``, ``feedback_exporter``); what they share is in ``common``;
 student HTML is cleaned by ``safe_html`` alone, pages are made by
 ``safe_exporter``'s exporter, and ``formgrader`` is the course's server
@@ -69,6 +72,7 @@ from .feedback_hygiene import FeedbackHygiene
 from .feedback_summary import FeedbackSummary
 from .mark_schemes import MarkSchemes
 from .safe_outputs import SafeOutputs
+from .save_results import SaveResults
 from .staging_exporter import StagingNotebookExporter
 from .trusted_grades import TrustedGrades
 
@@ -81,6 +85,7 @@ __all__ = [
     "StagingNotebookExporter",
     "ConfinedExecute",
     "TrustedGrades",
+    "SaveResults",
     "MarkSchemes",
     "SafeOutputs",
     "FeedbackHygiene",

@@ -13,11 +13,13 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Integer, Unicode
 
-from . import handin_files
+from . import handin_files, results_table
 from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET
 from .common import RECORD_KEY, GraderMismatch, course_directory, grader_for, is_autograder_test
 
-__all__ = ["TrustedGrades"]
+__all__ = ["TrustedGrades", "RESULTS_KEY"]
+
+RESULTS_KEY = "rn_grader_results"  # resources key: the structured results of the notebook's graded cells
 
 
 class _Reports:
@@ -147,6 +149,8 @@ class TrustedGrades(NbGraderPreprocessor):
             if result is None or float(result["max_score"]) != float(cell.metadata.nbgrader["points"]):
                 raise GraderMismatch(f"no trusted result of {cell.metadata.nbgrader['points']} point(s) for {grade_id}")
             cell.outputs = self._outputs(cell, spec.name, result, report["seed"], self.provenance, self.notebooks_executed())
+        # For SaveResults, once nbgrader has saved the grades: what each grade rests on.
+        resources[RESULTS_KEY] = results_table.rows_for(report, resources["nbgrader"]["notebook"], [s.name for _, s in cells])
         return nb, resources
 
     @staticmethod

@@ -12,7 +12,8 @@ writers; PostgreSQL goes through nbgrader's own ``db_url``) and the course's
 - :func:`write_result`: one worker's result into the course: the autograded
   files (a sibling folder renamed into place, every relative path checked),
   then the submission's rows, in one transaction, exactly as
-  ``nbgrader autograde`` leaves them: a cell that had a manual score still
+  ``nbgrader autograde`` leaves them (with the graders' structured results,
+  replaced in the same transaction): a cell that had a manual score still
   needs a manual grade, manual scores and comments are kept, a notebook not
   handed in scores 0.
 """
@@ -25,7 +26,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from ...nbgrader_plugin import staging
+from ...nbgrader_plugin import results_table, staging
 from ..environment import nbgrader
 from . import provenance as prov
 from .task import _private_folder, _relative
@@ -182,7 +183,8 @@ def _stage_files(parent, assignment, files, provenance):
 
 
 def _write_rows(db_url, course_id, assignment, result, names, graded):
-    """The submission's rows, in one transaction, as nbgrader autograde leaves them."""
+    """The submission's rows, in one transaction, as nbgrader autograde leaves them, and the graders'
+    structured results (:mod:`.results_table`): the student's rows replaced in that same transaction."""
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
 
@@ -190,6 +192,7 @@ def _write_rows(db_url, course_id, assignment, result, names, graded):
     with Gradebook(db_url, course_id) as gb, warnings.catch_warnings():
         # nbgrader's add_submission makes SQLAlchemy warn about its own autoflush: noise, as in nbgrader's log.
         warnings.simplefilter("ignore", SAWarning)
+        results_table.ensure(gb.db.connection())
         try:
             gb.find_student(student)
         except MissingEntry:
@@ -214,6 +217,8 @@ def _write_rows(db_url, course_id, assignment, result, names, graded):
                     nb.late_submission_penalty = row["late_submission_penalty"]
                     for comment in nb.comments:
                         comment.auto_comment = row["comments"][comment.name]["auto_comment"]
+            gb.db.flush()
+            results_table.replace(gb.db.connection(), assignment, student, rows.get("results", []))
             gb.db.commit()
         except BaseException:
             gb.db.rollback()

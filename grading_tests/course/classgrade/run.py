@@ -318,7 +318,7 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
     err.write(f"{len(todo) + len(rows)} dossier(s) : {len(todo)} à corriger, {unchanged} inchangé(s), "
               f"{len(rows) - unchanged} non noté(s)\n")
     if not todo:
-        out.write(format_table(rows, report_shown) + "\n")
+        out.write(format_table(rows, report_shown, assignment) + "\n")
         return 0
     workers = workers or len(os.sched_getaffinity(0))
     err.write(f"Démarrage de {'la grappe ' + scheduler if scheduler else f'{workers} worker(s) locaux'}\n")
@@ -354,12 +354,12 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                 Row(t.student, "annulé", short=t.provenance.short, reason="interrompu (Ctrl-C)") for t in todo
             ]
             _close(client, cluster, folder)
-            out.write(format_table(rows, report_shown) + "\n")
+            out.write(format_table(rows, report_shown, assignment) + "\n")
             return INTERRUPTED
         finally:
             _close(client, cluster, folder)
     rows += list(run.rows.values())
-    out.write(format_table(rows, report_shown) + "\n")
+    out.write(format_table(rows, report_shown, assignment) + "\n")
     out.write(f"Durée totale : {time.monotonic() - started:.1f} s\n")
     return 0
 

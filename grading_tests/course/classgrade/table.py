@@ -47,8 +47,9 @@ def progress_line(done, total, row, elapsed):
             f" · écoulé {_clock(elapsed)} · reste ≈ {_clock(left)}")
 
 
-def format_table(rows, report="logs/<devoir>/anomalies.txt"):
-    """The final table, and one line of counts; ``report`` is where the anomalies are listed."""
+def format_table(rows, report="logs/<devoir>/anomalies.txt", assignment="<devoir>"):
+    """The final table, a line of counts, and the command that builds the class report; ``report`` is
+    where the anomalies are listed."""
     order = {status: index for index, status in enumerate(STATUSES)}
     rows = sorted(rows, key=lambda r: (order.get(r.status, len(order)), shown(r.student)))
     header = f"{'élève':<20} {'résultat':<10} {'points':>12} {'durée':>8} {'empreinte':<13} remarque"
@@ -62,4 +63,5 @@ def format_table(rows, report="logs/<devoir>/anomalies.txt"):
     parts.insert(2, f"anomalies : {sum(r.anomalies for r in rows)}")
     parts += [f"{_PLURALS[s]} : {counts[s]}" for s in STATUSES if s not in ALWAYS_COUNTED and counts[s]]
     lines += ["", ", ".join(parts)]
+    lines.append(f"Rapport de classe (ce que la classe a manqué) : python -m grading_tests.course report {assignment}")
     return "\n".join(lines)

@@ -44,7 +44,7 @@ import threading
 import time
 from pathlib import Path
 
-from ...nbgrader_plugin import staging, student_ids
+from ...nbgrader_plugin import results_table, staging, student_ids
 from ..environment import nbgrader_env
 from . import handin as handin_io
 from .provenance import code_hash
@@ -104,12 +104,14 @@ def _prepare_student(db_url, bundle):
 
 
 def submission_rows(db_url, assignment, student):
-    """What autograde recorded of one submission: timestamp and, per notebook, grades and comments."""
+    """What autograde recorded of one submission: timestamp, per notebook grades and comments, and the
+    graders' structured results (:mod:`.results_table`)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         submission = gb.find_submission(assignment, student)
-        rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {}}
+        rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {},
+                "results": results_table.read(gb.db.connection(), assignment, student)}
         for nb in submission.notebooks:
             rows["notebooks"][nb.name] = {
                 "late_submission_penalty": nb.late_submission_penalty,
