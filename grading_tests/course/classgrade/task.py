@@ -15,9 +15,10 @@ No shared filesystem is needed: the worker sees only what the bundle holds.
 The bundle (built by :mod:`.run`; what the class shares may come under
 ``common``, a dict merged into it):
 
-``assignment``, ``student``, ``first_name``, ``last_name``, ``extension`` (seconds or None)
+``assignment``, ``student``, ``first_name``, ``last_name``, ``extension`` (seconds or None,
+    from ``extensions.csv``)
 ``course``: {relative path: bytes}: ``nbgrader_config.py``, ``source/<A>/``
-    without its notebooks, ``release/<A>/``
+    without its notebooks, ``release/<A>/``, the extensions file when there is one
 ``gradebook``: the bytes of a SQLite gradebook holding the assignment, no student
 ``handin``: see :mod:`.handin`
 ``seed``, ``provenance`` (short hash), ``execute`` (bool), ``timeout`` (seconds)
@@ -101,12 +102,13 @@ def _prepare_student(db_url, bundle):
 
 
 def submission_rows(db_url, assignment, student):
-    """What autograde recorded of one submission: timestamp and, per notebook, grades and comments."""
+    """What autograde recorded of one submission: timestamp, extension and, per notebook, grades and comments."""
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         submission = gb.find_submission(assignment, student)
-        rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {}}
+        rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {},
+                "extension": submission.extension.total_seconds() if submission.extension else None}
         for nb in submission.notebooks:
             rows["notebooks"][nb.name] = {
                 "late_submission_penalty": nb.late_submission_penalty,
