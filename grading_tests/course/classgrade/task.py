@@ -91,9 +91,13 @@ def _write_course(root, bundle):
 
 def _prepare_student(db_url, bundle):
     """The student (names, extension) in the private gradebook, as the class gradebook has them."""
-    from nbgrader.api import Gradebook
+    import warnings
 
-    with Gradebook(db_url) as gb:
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission and its own autoflush
         gb.update_or_create_student(bundle["student"], first_name=bundle.get("first_name"), last_name=bundle.get("last_name"))
         if bundle.get("extension"):
             gb.update_or_create_submission(
