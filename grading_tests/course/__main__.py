@@ -8,12 +8,19 @@ Run from the course root (the folder holding ``nbgrader_config.py``)::
     python -m grading_tests.course autograde 06_reseaux_de_neurones [--workers N] [--scheduler tcp://HOST:PORT]
         [--db-url URL] [--seed N] [--student ID ...] [--force] [--no-execute] [--timeout S]
     python -m grading_tests.course report 06_reseaux_de_neurones [--db-url URL] [--out DIR] [--force]
+    python -m grading_tests.course export 06_reseaux_de_neurones --format canvas|moodle|moodle-worksheet|csv
+        [--roster FILE] [--out FILE] [--allow-unmatched] [--item NAME] [--detail] [--moodle-user email|idnumber|username]
+        [--moodle-lang fr|en] [--out-of POINTS] [--bom] [--db-url URL]
 
 ``demo`` runs :func:`.cycle.run_demo` (release, collect, autograde, feedback,
 export, score table) on the demo class (:mod:`.demo_class`). ``autograde``
 grades every hand-in of ``submitted/`` on a Dask cluster, with the grades of
 ``nbgrader autograde`` (:mod:`.classgrade`). ``report`` writes what the class got
 wrong as one offline French page, with its CSV and JSON (:mod:`.report`).
+``export`` writes the grades,
+late penalties included, for Canvas, Moodle or as the course's own table
+(:mod:`.export`); exit code 2, with a message and nothing written, when it
+cannot.
 """
 
 from __future__ import annotations
@@ -52,10 +59,35 @@ def main(argv=None):
     report.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
     report.add_argument("--out", default=None, help="folder of rapport_classe.html/.csv/.json (default: the course root)")
     report.add_argument("--force", action="store_true", help="build it even if some students have no detailed results")
+    export = sub.add_parser("export", help="the grades for Canvas, Moodle, or as the course's full table")
+    export.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
+    export.add_argument("--format", required=True, help="canvas, moodle, moodle-worksheet or csv")
+    export.add_argument("--roster", default=None, help="the class list exported from the LMS (CSV); the worksheet itself for moodle-worksheet")
+    export.add_argument("--out", default=None, help="the file to write (default: exports/<assignment>_<format>.csv)")
+    export.add_argument("--allow-unmatched", action="store_true", help="write the students that match, list the others")
+    export.add_argument("--item", default=None, help="the LMS's name of the assignment (default: the assignment)")
+    export.add_argument("--detail", action="store_true", help="canvas: a column per notebook and per written answer too")
+    export.add_argument("--moodle-user", default="username", help="moodle: the user column, email, idnumber or username (default)")
+    export.add_argument("--moodle-lang", default="fr", help="moodle: the language of Moodle's column names, fr (default) or en")
+    export.add_argument("--out-of", type=float, default=None, help="LMS formats: grades scaled to this maximum")
+    export.add_argument("--bom", action="store_true", help="UTF-8 with a byte-order mark, for Excel")
+    export.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
     args = parser.parse_args(argv)
     root = Path.cwd()
     if args.command == "report":
         return _report(root, args)
+    if args.command == "export":
+        from .export import ExportError, export_grades
+        try:
+            export_grades(
+                root, args.assignment, args.format, roster=args.roster, out=args.out, db_url=args.db_url, item=args.item,
+                detail=args.detail, moodle_user=args.moodle_user, moodle_lang=args.moodle_lang, out_of=args.out_of,
+                bom=args.bom, allow_unmatched=args.allow_unmatched,
+            )
+        except ExportError as exc:
+            print(f"export : {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "autograde":
         from .classgrade import autograde_class
         from .classgrade.gradebook import ClassgradeError

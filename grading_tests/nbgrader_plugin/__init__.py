@@ -48,6 +48,11 @@ partial credit, anything else full credit. A notebook can game all of that
 - :class:`SaveResults`, right after nbgrader saved the grades, keeps what
   each grade rests on (stage, kind, named mistake, hint) in the gradebook's
   database (:mod:`.results_table`), for the class report.
+- :class:`LatePenalties` computes late penalties with the course's
+  :class:`LatePolicy` (nbgrader's ``AssignLatePenalties.plugin_class``),
+  each student's deadline (the due date, or ``extensions.csv``) and the
+  scores of now, at autograde and again at feedback time, with the same
+  functions as the grade export (:mod:`.late_penalties`).
 - :class:`CheckGradedCells` makes ``nbgrader generate_assignment`` refuse a
   source notebook whose graded cells do not match the graders.
 
@@ -55,7 +60,8 @@ partial credit, anything else full credit. A notebook can game all of that
 names this package exports. As in nbgrader, one module per preprocessor
 (``check_graded_cells``, ``staging_exporter``, ``confined_execute``,
 ``trusted_grades``, ``save_results``, ``mark_schemes``, ``safe_outputs``, ``feedback_hygiene``,
-``feedback_summary``, ``feedback_exporter``); what they share is in ``common``;
+``feedback_summary``, ``feedback_exporter``, ``late_penalties``); what they share is in ``common``;
+the late policy is ``late_policy``;
 student HTML is cleaned by ``safe_html`` alone, pages are made by
 ``safe_exporter``'s exporter, and ``formgrader`` is the course's server
 extension that serves the formgrader's pages;
@@ -70,6 +76,8 @@ from .confined_execute import KERNEL_DIR, KERNEL_NAME, ConfinedExecute
 from .feedback_exporter import FeedbackExporter
 from .feedback_hygiene import FeedbackHygiene
 from .feedback_summary import FeedbackSummary
+from .late_penalties import LatePenalties
+from .late_policy import LatePolicy
 from .mark_schemes import MarkSchemes
 from .safe_outputs import SafeOutputs
 from .save_results import SaveResults
@@ -91,4 +99,6 @@ __all__ = [
     "FeedbackHygiene",
     "FeedbackSummary",
     "FeedbackExporter",
+    "LatePenalties",
+    "LatePolicy",
 ]

@@ -20,6 +20,7 @@ writers; PostgreSQL goes through nbgrader's own ``db_url``) and the course's
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import tempfile
@@ -199,6 +200,9 @@ def _write_rows(db_url, course_id, assignment, result, names, graded):
             gb.add_student(student, first_name=names[0], last_name=names[1])
         kwargs = {"timestamp": rows["timestamp"]} if rows["timestamp"] else {}
         submission = gb.update_or_create_submission(assignment, student, **kwargs)
+        # The late-penalty step mirrored extensions.csv there, as nbgrader autograde does in place.
+        extension = rows.get("extension")
+        submission.extension = datetime.timedelta(seconds=float(extension)) if extension else None
         try:
             for nb in submission.notebooks:
                 row = rows["notebooks"].get(nb.name)

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...nbgrader_plugin import staging, student_ids
+from ...nbgrader_plugin.late_policy import LatePolicy, PolicyError, extensions_bytes, parse_extensions, student_deadline
 from ..environment import nbgrader_env
 from . import gradebook as gbw
 from . import handin as handin_io
@@ -73,7 +74,8 @@ class _Course:
     autograded: Path
     logs: Path
     task_timeout: float = 600 + TIMEOUT_MARGIN
-    extensions: dict = field(default_factory=dict)
+    extensions: dict = field(default_factory=dict)  # student -> seconds past the due date (extensions.csv)
+    files: dict = field(default_factory=dict)  # course files beyond course_files(): the extensions file
     names: dict = field(default_factory=dict)
     in_gradebook: set = field(default_factory=set)  # students with a submission of the assignment
     duedate: str = ""
@@ -83,6 +85,7 @@ def load_course(root, assignment, db_url=None):
     """The course's nbgrader settings (nbgrader_config.py of ``root``), ``db_url`` overriding its own."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.coursedir import CourseDirectory
+    from traitlets import TraitError
     from traitlets.config.loader import PyFileConfigLoader
 
     root = Path(root).resolve()
@@ -99,6 +102,14 @@ def load_course(root, assignment, db_url=None):
         logs=root / "logs" / assignment,
         task_timeout=float(config.ConfinedExecute.get("student_timeout", 600)) + TIMEOUT_MARGIN,
     )
+    try:
+        policy = LatePolicy(config=config)
+        raw = extensions_bytes(root / policy.extensions_file)
+        extensions = {} if raw is None else parse_extensions(raw, policy.extensions_file, policy.timezone)
+    except (PolicyError, TraitError) as exc:
+        raise gbw.ClassgradeError(f"late policy: {exc}") from None
+    if raw is not None:  # each worker's late-penalty step reads the very same bytes
+        course.files[policy.extensions_file] = raw
     with Gradebook(course.db_url, course.course_id) as gb:
         for student in gb.students:
             course.names[student.id] = (student.first_name, student.last_name)
@@ -110,8 +121,15 @@ def load_course(root, assignment, db_url=None):
             course.duedate = found.duedate.isoformat() if found.duedate else ""
             for submission in found.submissions:
                 course.in_gradebook.add(submission.student_id)
-                if submission.extension:
-                    course.extensions[submission.student_id] = submission.extension.total_seconds()
+            # extensions.csv is the one source of extensions, as for the late-penalty step
+            # (the gradebook's column mirrors it): in the provenance and the worker's gradebook.
+            for student, extension in extensions.items():
+                try:
+                    student_deadline(found.duedate, extension)
+                except PolicyError as exc:
+                    raise gbw.ClassgradeError(f"{policy.extensions_file}: {exc}") from None
+                if found.duedate is not None:
+                    course.extensions[student] = (extension.deadline - found.duedate).total_seconds()
     return course
 
 
@@ -329,7 +347,7 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 template = pool.submit(gbw.build_template, course.root, assignment, course.db_url, course.course_id)
                 client, cluster, folder = _start_client(workers, scheduler)
-                common = {"assignment": assignment, "course": gbw.course_files(course.root, assignment),
+                common = {"assignment": assignment, "course": {**gbw.course_files(course.root, assignment), **course.files},
                           "gradebook": template.result(), "code_hash": code}
             stop.check()
             err.write(f"Prêt en {time.monotonic() - started:.1f} s\n")

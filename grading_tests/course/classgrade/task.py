@@ -18,9 +18,10 @@ filesystem is needed: the worker sees only what the bundle holds.
 The bundle (built by :mod:`.run`; what the class shares may come under
 ``common``, a dict merged into it):
 
-``assignment``, ``student``, ``first_name``, ``last_name``, ``extension`` (seconds or None)
+``assignment``, ``student``, ``first_name``, ``last_name``, ``extension`` (seconds or None,
+    from ``extensions.csv``)
 ``course``: {relative path: bytes}: ``nbgrader_config.py``, ``source/<A>/``
-    without its notebooks, ``release/<A>/``
+    without its notebooks, ``release/<A>/``, the extensions file when there is one
 ``gradebook``: the bytes of a SQLite gradebook holding the assignment, no student
 ``handin``: see :mod:`.handin`
 ``seed``, ``provenance`` (short hash), ``execute`` (bool), ``timeout`` (seconds)
@@ -93,9 +94,13 @@ def _write_course(root, bundle):
 
 def _prepare_student(db_url, bundle):
     """The student (names, extension) in the private gradebook, as the class gradebook has them."""
-    from nbgrader.api import Gradebook
+    import warnings
 
-    with Gradebook(db_url) as gb:
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission and its own autoflush
         gb.update_or_create_student(bundle["student"], first_name=bundle.get("first_name"), last_name=bundle.get("last_name"))
         if bundle.get("extension"):
             gb.update_or_create_submission(
@@ -104,13 +109,14 @@ def _prepare_student(db_url, bundle):
 
 
 def submission_rows(db_url, assignment, student):
-    """What autograde recorded of one submission: timestamp, per notebook grades and comments, and the
-    graders' structured results (:mod:`.results_table`)."""
+    """What autograde recorded of one submission: timestamp, extension and, per notebook, grades and comments,
+    and the graders' structured results (:mod:`.results_table`)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         submission = gb.find_submission(assignment, student)
         rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {},
+                "extension": submission.extension.total_seconds() if submission.extension else None,
                 "results": results_table.read(gb.db.connection(), assignment, student)}
         for nb in submission.notebooks:
             rows["notebooks"][nb.name] = {
