@@ -9,10 +9,14 @@ export MPLBACKEND ?= Agg
 
 .PHONY: install demo lab student-lab screenshots test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml jupyter-config/jupyter_server_config.d/rn_ch06_formgrader.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# The course's formgrader pages (escaped, a CSP that runs no student script) for
+	# every JupyterLab of this venv, as a package enables its server extension.
+	install -D -m 644 jupyter-config/jupyter_server_config.d/rn_ch06_formgrader.json \
+		$(VENV)/etc/jupyter/jupyter_server_config.d/rn_ch06_formgrader.json
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -5,12 +5,23 @@ Grades come from the course's graders, run out of the student's kernel
 (``grading_tests/kernel/``). See ``docs/instructor.md``.
 """
 
+import os
 import re
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 ROOT = Path(__file__).resolve().parent
+
+# nbgrader runs `alembic` from PATH to create or upgrade the gradebook. The
+# formgrader loads this file inside JupyterLab's own process: put the bin
+# folder of the Python running it first, so that `.venv/bin/jupyter lab`
+# started without the venv on PATH finds the venv's alembic (and never
+# another one). Without it the formgrader hangs on "Loading, please wait...".
+_BIN = str(Path(sys.executable).parent)
+if os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
+    os.environ["PATH"] = os.pathsep.join([_BIN, os.environ.get("PATH", "")])
 PLUGIN = "grading_tests.nbgrader_plugin."
 
 c.CourseDirectory.course_id = "rn-fondamentaux-ch06"
@@ -104,10 +115,12 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    PLUGIN + "SafeOutputs",  # outputs cleaned once: no script, widget or student styling in autograded/
     PLUGIN + "TrustedGrades",  # test_<name> cells: the graders' score, never the kernel's
     PLUGIN + "MarkSchemes",  # written answers get their rubric back, after the kernel
     "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
+    PLUGIN + "SaveResults",  # beside the grades: stage, kind, named mistake of each (the class report)
+    PLUGIN + "LatePenalties",  # nbgrader's AssignLatePenalties with the policy below and extensions.csv
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Execute.timeout = 60  # seconds per cell; the notebooks' own cells take a few at most
@@ -118,6 +131,22 @@ c.LimitOutput.max_lines = 300
 c.LimitOutput.max_traceback = 60
 c.TrustedGrades.seed = None  # a fresh seed per student and run, printed in the feedback
 
+# --- late hand-ins ------------------------------------------------------------------
+# Lateness runs from the student's deadline: the assignment's due date in the gradebook
+# (`nbgrader db assignment add 06_reseaux_de_neurones --duedate="2025-03-14 19:00:00 Europe/Paris"`,
+# or the formgrader), or the new deadline extensions.csv gives that student
+# (student,deadline,reason; under version control). The penalty is a share of the score,
+# recomputed from the scores and deadlines of now at autograde, at feedback and at every
+# export (`python -m grading_tests.course export`): see docs/instructor.md, "Late hand-ins".
+c.AssignLatePenalties.plugin_class = PLUGIN + "LatePolicy"
+c.LatePolicy.unit = "day"  # lateness counted in started days ("hour": started hours)
+c.LatePolicy.rate = 0.10  # 10 % of the score per started day late...
+c.LatePolicy.cap = 0.50  # ...at most 50 %
+c.LatePolicy.grace_minutes = 15  # up to 15 minutes late is on time
+c.LatePolicy.hard_deadline_hours = 7 * 24  # a week after the deadline: 0
+c.LatePolicy.extensions_file = "extensions.csv"  # from the course root
+c.LatePolicy.timezone = "Europe/Paris"  # of the dates in extensions.csv that name no zone, and of dates shown
+
 # --- validate -----------------------------------------------------------------------
 # Every locked code cell counts, not only the graded ones: the graded cells hold
 # no code (the graders run outside), so the visible checks are what fails on a stub.
@@ -125,6 +154,7 @@ c.Validator.validate_all = True
 
 # --- generate_feedback -----------------------------------------------------------------
 c.GenerateFeedback.preprocessors = [
+    PLUGIN + "LatePenalties",  # the penalty again, on the scores (written answers graded since) and deadlines of now
     "nbgrader.preprocessors.GetGrades",
     # Hidden-test source and mark schemes stay with the teachers (nbgrader's
     # ClearHiddenTests/ClearMarkScheme, minus their failure on stray markers).

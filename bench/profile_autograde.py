@@ -13,10 +13,15 @@ plug-in:
 - nbgrader's own time: the rest of the wall time (imports excluded, they
   are timed apart).
 
-``--compare`` profiles, in the same run, the course as shipped and the
-course with a fresh kernel per notebook and every notebook run
-(``ConfinedExecute.reuse_kernel`` and ``skip_ungraded`` off): the
-measurement that those two choices rest on (see ``bench/README.md``).
+``--compare`` profiles, in the same run, the course as shipped (every
+notebook in a fresh kernel forked from a warm template) and the course with
+each kernel started cold from the kernelspec's command
+(``ConfinedExecute.kernel_template`` off): the measurement that choice rests
+on. ``--against DIR`` profiles instead, in the same run, this checkout
+against another one (its own ``.venv``), for example the commit before a
+change. Both take turns ``--rounds`` times, so that the load of the machine
+falls on both alike, and report the median wall times and their ratio (see
+``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import collections
 import contextlib
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,7 +108,6 @@ def _profile(root, student, execute, extra=()):
     ConfinedExecute.preprocess_cell = preprocess_cell
     timers.wrap(ConfinedExecute, "_replay", "replays", per_notebook=True)
     timers.wrap(ConfinedExecute, "_start_kernel", "kernel starts", per_notebook=True)
-    timers.wrap(ConfinedExecute, "_reuse_kernel", "kernel reuses", per_notebook=True)
     timers.wrap(TrustedGrades, "preprocess", "waiting for the graders")
     original_grade = trusted_grades._grade_folder
 
@@ -164,7 +170,7 @@ def _table(imports, wall, seconds, counts):
     return "\n".join(out)
 
 
-BEFORE = ["--ConfinedExecute.reuse_kernel=False", "--ConfinedExecute.skip_ungraded=False"]
+COLD = ["--ConfinedExecute.kernel_template=False"]
 
 
 def _print(title, imports, wall, seconds, counts, cells):
@@ -176,25 +182,54 @@ def _print(title, imports, wall, seconds, counts, cells):
     print()
 
 
+def _cpu():
+    """CPU seconds used so far by the waited-for processes below this one."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _turns(setups, rounds):
+    """Run each setup ``rounds`` times, taking turns; {title: [runs]}, each with its CPU time (``cpu_s``)."""
+    runs = {title: [] for title, _ in setups}
+    for r in range(rounds):
+        for title, argv in setups if r % 2 == 0 else setups[::-1]:
+            before = _cpu()
+            run = json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+            run["cpu_s"] = _cpu() - before  # the profile's process and everything below it
+            runs[title].append(run)
+    return runs
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--student", default="eleve_correct")
     parser.add_argument("--no-execute", action="store_true")
     parser.add_argument("--compare", action="store_true",
-                        help="also profile, in the same run, a kernel per notebook and 06_5 executed (" + " ".join(BEFORE) + ")")
+                        help="also profile, in the same run, each kernel started cold (" + " ".join(COLD) + ")")
+    parser.add_argument("--against", metavar="DIR", help="also profile, in the same run, the checkout in DIR (with its .venv)")
+    parser.add_argument("--rounds", type=int, default=2, help="turns of each setup with --compare or --against")
     parser.add_argument("--set", action="append", default=[], metavar="--Class.trait=value", help="an nbgrader option")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.compare:
-        runs = {}
-        for title, extra in (("a kernel per notebook, every notebook run", BEFORE), ("as shipped", [])):
-            argv = [sys.executable, __file__, "--student", args.student, "--json", *[f"--set={x}" for x in extra]]
-            runs[title] = json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+    if args.compare or args.against:
+        ours = [sys.executable, __file__, "--student", args.student, "--json", *[f"--set={x}" for x in args.set]]
+        if args.against:
+            other = Path(args.against).resolve()
+            theirs = [str(other / ".venv" / "bin" / "python"), str(other / "bench" / "profile_autograde.py"), *ours[2:]]
+            setups = [(f"this checkout ({REPO.name})", ours), (f"the checkout in {other}", theirs)]
+        else:
+            setups = [("each kernel started cold", ours + [f"--set={x}" for x in COLD]), ("as shipped", ours)]
+        runs = _turns(setups, args.rounds)
         print(f"{args.student}, load average {os.getloadavg()[0]:.1f}, {len(os.sched_getaffinity(0))} cores\n")
-        for title, run in runs.items():
-            _print(title, run["imports_s"], run["wall_s"], run["seconds"], run["counts"], run["cells"])
-        walls = [run["wall_s"] for run in runs.values()]
-        print(f"wall time, before / as shipped: {walls[0] / walls[1]:.2f}x")
+        for title, done in runs.items():
+            last = done[-1]
+            _print(title, last["imports_s"], last["wall_s"], last["seconds"], last["counts"], last["cells"])
+        for figure, key in (("wall time", "wall_s"), ("CPU time", "cpu_s")):
+            medians = {title: statistics.median(run[key] for run in done) for title, done in runs.items()}
+            for title, done in runs.items():
+                print(f"{figure}, {title}: {', '.join(f'{run[key]:.1f}' for run in done)} s (median {medians[title]:.1f} s)")
+            (first, a), (second, b) = medians.items()
+            print(f"{figure}, {first} / {second}: {a / b:.3f}x")
         return 0
     config = (REPO / "nbgrader_config.py").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="rn-profil-") as folder:

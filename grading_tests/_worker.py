@@ -29,6 +29,8 @@ import time
 import traceback
 import warnings
 
+_CLOCK = time.monotonic  # bound before any student code runs, which may rebind time.monotonic
+
 
 def _load_confine():
     """``confine.py`` beside this file, loaded by path: the package is off limits."""
@@ -41,9 +43,10 @@ def _load_confine():
     return module
 
 
-# Both are loaded before the worker confines itself: it may not read them afterwards.
+# All are loaded before the worker confines itself: it may not read them afterwards.
 confine = _load_confine()
 wire = confine.load_beside("wire")
+notebook_look = confine.load_beside("_notebook")
 
 
 # --- the audit hook ----------------------------------------------------------
@@ -98,6 +101,8 @@ class _Guard:
 # Scalar test functions for numerical_gradient and gradient_check. Their
 # parameters come from the parent, so a student can't learn them in advance.
 def _scalar_function(name, params, np):
+    if name == "generator":  # an rng argument, drawn from a seed the grader chose
+        return np.random.default_rng(int(params["seed"]))
     calls = []
     if name == "quadratic":  # ½ θᵀAθ + bᵀθ on the flattened θ
 
@@ -151,6 +156,7 @@ def _closure(inner, index):
 # reported as the forbidden import it is, without the instructor's path.
 _FORBIDDEN_DIRS = []
 _GUARDS = []
+_NOTEBOOK = []  # the notebook_look.Notebook whose cells run here
 
 
 def _forbidden_read(exc):
@@ -162,7 +168,11 @@ def _forbidden_read(exc):
     return None
 
 
-def _describe_error(exc, filename):
+def _cell_of(filename):
+    return _NOTEBOOK[0].cell_of(filename) if _NOTEBOOK else None
+
+
+def _describe_error(exc):
     module = _forbidden_read(exc)
     if module is not None:
         for guard in _GUARDS:
@@ -170,11 +180,11 @@ def _describe_error(exc, filename):
         exc = ImportError(f"import interdit pendant la notation : {module}").with_traceback(exc.__traceback__)
         exc.blocked = module
     tb = traceback.extract_tb(exc.__traceback__)
-    frames = [f for f in tb if f.filename.startswith(filename)]
+    frames = [f for f in tb if _cell_of(f.filename) is not None]
     where = None
     if frames:
         frame = frames[-1]
-        where = {"cell": frame.filename[len(filename) :].rstrip(">"), "line": frame.lineno, "code": frame.line}
+        where = {"cell": str(_cell_of(frame.filename)), "line": frame.lineno, "code": frame.line}
     error = {"type": type(exc).__name__, "message": wire.clip(exc, "message"), "where": where}
     blocked = getattr(exc, "blocked", None)
     if isinstance(blocked, str):
@@ -183,22 +193,34 @@ def _describe_error(exc, filename):
     return error
 
 
-def _run_cells(cells, skip, namespace, out_fd, nonce):
+def _run_cells(cells, skip, notebook, out_fd, nonce, budget=None, until=None):
+    """Run the cells one top-level statement at a time; (errors, how many, where it stopped or None).
+
+    No statement starts past ``budget`` seconds or at ``until`` (a later load
+    stops where the first did); only the first ``wire.MAX_LOAD_ERRORS``
+    errors are kept.
+    """
     import ast
 
-    errors = []
+    namespace = notebook.namespace
+    errors, count, end = [], 0, None if budget is None else _CLOCK() + float(budget)
+    until = tuple(until) if until else None
     for index, source in enumerate(cells):
-        filename = f"<cellule-{index}>"
+        filename = notebook.filename(index, source)
         # Registered so that tracebacks can quote the student's line.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
             tree = ast.parse(source, filename)
         except SyntaxError as exc:
-            errors.append({"cell": index, "type": "SyntaxError", "message": wire.clip(exc, "message"), "line": exc.lineno})
+            count += 1
+            if len(errors) < wire.MAX_LOAD_ERRORS:
+                errors.append({"cell": index, "type": "SyntaxError", "message": wire.clip(exc, "message"), "line": exc.lineno})
             continue
         # One statement at a time: a failing statement does not hide the
         # definitions that follow it in the same cell.
         for position, node in enumerate(tree.body):
+            if (index, position) == until or (until is None and end is not None and _CLOCK() > end):
+                return errors, count, [index, position]
             if (index, position) in skip:
                 continue
             wire.write(out_fd, {"event": "statement", "cell": index, "statement": position, "nonce": nonce})
@@ -206,13 +228,15 @@ def _run_cells(cells, skip, namespace, out_fd, nonce):
             try:
                 exec(compile(module, filename, "exec"), namespace)
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-                info = _describe_error(exc, "<cellule-")
-                errors.append({"cell": index, "type": info["type"], "message": info["message"], "line": node.lineno})
-    return errors
+                count += 1
+                if len(errors) < wire.MAX_LOAD_ERRORS:
+                    info = _describe_error(exc)
+                    errors.append({"cell": index, "type": info["type"], "message": info["message"], "line": node.lineno})
+    return errors, count, None
 
 
-def _serve(in_fd, out_fd, namespace, np, guard):
-    filename = "<cellule-"
+def _serve(in_fd, out_fd, notebook, np, guard):
+    namespace = notebook.namespace
 
     def build(name, params):
         return _scalar_function(name, params, np)
@@ -228,31 +252,36 @@ def _serve(in_fd, out_fd, namespace, np, guard):
         out_blobs = []
         if op == "call":
             target = namespace.get(request["name"])
-            args = wire.decode(request["args"], blobs, np, build)
-            kwargs = wire.decode(request["kwargs"], blobs, np, build)
-            functions = [a for a in list(args) + list(kwargs.values()) if callable(a)]
-            for function in functions:
-                if hasattr(function, "bind"):
-                    function.bound = args[function.bind]
+            # ``repeat`` calls on fresh copies of the arguments; the value is then their list.
+            repeat = request.get("repeat")
+            values = []
             start = time.perf_counter()
             try:
-                if not callable(target):
-                    raise NameError(f"{request['name']} n'est pas défini")
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # a warning never costs points
-                    value = target(*args, **kwargs)
+                for _ in range(int(repeat or 1)):
+                    args = wire.decode(request["args"], blobs, np, build)
+                    kwargs = wire.decode(request["kwargs"], blobs, np, build)
+                    functions = [a for a in list(args) + list(kwargs.values()) if callable(a)]
+                    for function in functions:
+                        if hasattr(function, "bind"):
+                            function.bound = args[function.bind]
+                    if not callable(target):
+                        raise NameError(f"{request['name']} n'est pas défini")
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # a warning never costs points
+                        values.append(notebook.call(target, args, kwargs))
+                value = values if repeat else values[0]
             except BaseException as exc:
-                response = {"status": "error", "error": _describe_error(exc, filename)}
+                response = {"status": "error", "error": _describe_error(exc)}
             else:
                 response["elapsed"] = time.perf_counter() - start
                 try:
-                    response["value"] = wire.encode(value, out_blobs, np)
+                    response["value"] = (wire.encode_repeated if repeat else wire.encode)(value, out_blobs, np)
                     if request.get("return_args"):
                         response["args_after"] = wire.encode(args, out_blobs, np)
                         response["kwargs_after"] = wire.encode(kwargs, out_blobs, np)
                 except BaseException as exc:  # a hostile object that breaks when read
                     out_blobs = []
-                    response = {"status": "error", "error": _describe_error(exc, filename)}
+                    response = {"status": "error", "error": _describe_error(exc)}
                     response["error"]["during"] = "encode"
             response["calls"] = [len(f.calls) for f in functions if hasattr(f, "calls")]
         elif op == "get":
@@ -283,25 +312,34 @@ def main():
     _FORBIDDEN_DIRS.extend((str(folder), str(module)) for folder, module in config["forbidden_dirs"])
     abi = report["landlock"]
 
+    # The student's code sees a notebook kernel (see _notebook.py).
+    notebook = notebook_look.Notebook(config["sys_path"])
+    _NOTEBOOK.append(notebook)
+    notebook.start_shell()
+    notebook.install()
+    namespace = notebook.namespace
+    namespace.update(np=np, numpy=np)
+
     request, blobs = wire.read(in_fd)
     cells = request["cells"]
     skip = {(int(cell), int(statement)) for cell, statement in request.get("skip", ())}
-    namespace = {"__name__": "submission", "__builtins__": __builtins__, "np": np, "numpy": np}
     guard.armed = True
-    errors = _run_cells(cells, skip, namespace, out_fd, request.get("nonce"))
+    errors, count, stopped = _run_cells(cells, skip, notebook, out_fd, request.get("nonce"), request.get("budget"), request.get("until"))
     defined = sorted(k for k, v in namespace.items() if callable(v) and not k.startswith("__"))
     wire.write(
         out_fd,
         {
             "event": "loaded",
             "errors": errors,
+            "errors_total": count,
+            "stopped": stopped,
             "defined": defined,
             "landlock": abi,
             "blocked": sorted(set(guard.blocked)),
             "nonce": request.get("nonce"),
         },
     )
-    _serve(in_fd, out_fd, namespace, np, guard)
+    _serve(in_fd, out_fd, notebook, np, guard)
 
 
 if __name__ == "__main__":

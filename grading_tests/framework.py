@@ -37,18 +37,29 @@ near_miss 0.5    the output is that of a named near-miss (σ′ taken from z,
 A failure at the type or shape stage is checked once more on other inputs
 (``draw=1``): the very same value back is an answer written in the code, and
 shows no work whatever its type and shape.
+
+**Time.** Each call has the grader's ``timeout``; :func:`run_grader` may also
+be given a ``budget``, the seconds all of the grader's calls (and the
+worker's restarts) may take together. A function still being checked when it
+runs out scores 0, with a message saying it was too slow to be checked, and
+the grader's own verdict is dropped: a slow function costs its own points,
+never the next function's time (:func:`grading_tests.runner.grade_submission`
+gives each grader its budget out of the student's).
 """
 
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import re
+import time
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["STAGES", "KINDS", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure"]
+__all__ = ["STAGES", "KINDS", "Named", "named", "Fail", "Grading", "Grader", "GRADERS", "grader", "current", "describe_failure",
+           "out_of_time"]
 
 STAGES = {"runs": 0.0, "type": 0.0, "shape": 0.0, "values": 0.7, "inputs": 0.1, "property": 0.2}
 _ORDER = list(STAGES)
@@ -69,16 +80,34 @@ STAGE_LABELS = {
 }
 
 
+class Named(str):
+    """A hint that names a mistake: its French text, and the mistake's stable name (``.mistake``).
+
+    A ``str``, it travels wherever a hint does (``fail.hint = ...``, a diagnosis of ``checks.compare``);
+    a hint built from it with an f-string or ``+`` is plain text again and names nothing.
+    """
+
+
+def named(mistake, text):
+    """``text`` as the hint of the mistake ``mistake`` (an English snake_case name, unique in its grader)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", mistake):
+        raise ValueError(f"bad mistake name {mistake!r}")
+    hint = Named(text)
+    hint.mistake = mistake
+    return hint
+
+
 class Fail(Exception):
     """A failed check: the stage it belongs to and a French message for the student.
 
     ``kind`` (a key of :data:`KINDS`) names what the failure shows and sets
     its share of the points. ``credit``, a fraction of the function's points,
     overrides both; a grader uses it for graded results such as a test
-    accuracy (see ``graders/mlp.py``).
+    accuracy (see ``graders/mlp.py``). ``mistake``: the named mistake's stable
+    name, when the hint does not carry it (:class:`Named`).
     """
 
-    def __init__(self, stage, message, hint=None, credit=None, kind=None):
+    def __init__(self, stage, message, hint=None, credit=None, kind=None, mistake=None):
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}")
         if kind is not None and kind not in KINDS:
@@ -89,9 +118,22 @@ class Fail(Exception):
         self.hint = hint
         self.kind = kind
         self.credit = None if credit is None else min(max(float(credit), 0.0), 1.0)
+        self._mistake = mistake
         # Set by Grading.call when the student's function gave no value.
         self.status = None
         self.error = {}
+
+    @property
+    def mistake(self):
+        """The named mistake's stable name: given, or carried by the hint (graders may replace the hint)."""
+        return self._mistake or getattr(self.hint, "mistake", None)
+
+    def outcome(self):
+        """Why the student's function gave no value (``Grading.call``), or None when it gave one:
+        ``not_implemented``, ``missing``, ``error``, ``timeout``, ``crash``, ``protocol``, ``budget``."""
+        if self.status == "error" and self.error.get("type") == "NotImplementedError":
+            return "not_implemented"
+        return self.status
 
     def earned(self):
         """The share of the function's points this failure leaves."""
@@ -134,14 +176,25 @@ def grader(name, points, timeout=10.0, kind="function", target=""):
 
 @dataclass
 class Result:
+    """One function's grade and French feedback, and what it rests on (for the class report): the
+    ``stage`` that failed (None: all passed), the rubric's ``kind``, the named ``mistake``'s stable id
+    ``<function>.<name>`` and its French ``hint``, the ``status`` of a call that gave no value (:meth:`Fail.outcome`)."""
+
     name: str
     score: float
     max_score: float
     feedback: list = field(default_factory=list)
-    stage: str | None = None  # the stage that failed, None when all passed
+    stage: str | None = None
+    kind: str | None = None
+    mistake: str | None = None
+    hint: str | None = None
+    status: str | None = None
 
     def as_dict(self):
-        return {"score": self.score, "max_score": self.max_score, "feedback": list(self.feedback)}
+        return {
+            "score": self.score, "max_score": self.max_score, "feedback": list(self.feedback), "stage": self.stage,
+            "kind": self.kind, "mistake": self.mistake, "hint": self.hint, "status": self.status,
+        }
 
 
 def function_rng(seed, name, draw=0):
@@ -196,6 +249,8 @@ def describe_failure(name, outcome, timeout):
         )
     if status == "protocol":
         return f"{name} : la valeur renvoyée n'a pas pu être lue par le correcteur."
+    if status == "budget":
+        return f"{name} : temps de correction épuisé avant la fin des vérifications."
     error = outcome.error or {}
     kind, message = error.get("type", "Exception"), error.get("message", "")
     if kind == "NotImplementedError":
@@ -236,14 +291,15 @@ class Grading:
         # (arguments, value) fingerprints of the first call that returned.
         self.first = None
 
-    def call(self, *args, timeout=None, return_args=False, stage="runs", **kwargs):
+    def call(self, *args, timeout=None, return_args=False, stage="runs", repeat=None, **kwargs):
         """Call the student's function; raise Fail for anything but a returned value.
 
         The Fail carries the outcome's ``status`` and structured ``error``
-        (exception type and text) for hints to match on.
+        (exception type and text) for hints to match on. ``repeat`` = n makes
+        n calls in one round trip; the value is then the list of their values.
         """
         outcome = self.sandbox.call(
-            self.spec.target, *args, timeout=timeout or self.spec.timeout, return_args=return_args, **kwargs
+            self.spec.target, *args, timeout=timeout or self.spec.timeout, return_args=return_args, repeat=repeat, **kwargs
         )
         if not outcome.ok:
             fail = Fail(stage, describe_failure(self.name, outcome, timeout or self.spec.timeout))
@@ -285,8 +341,35 @@ def _same_answer_for_other_inputs(spec, sandbox, seed, g, fail):
     return Fail(fail.stage, message, fail.hint, kind="no_work")
 
 
-def run_grader(spec: Grader, sandbox, seed: int) -> Result:
-    """Run one grader and turn its outcome into a score and French feedback."""
+def out_of_time(spec: Grader, budget: float) -> Result:
+    """The result of a function whose checks ran past its budget: 0, and why."""
+    return Result(spec.name, 0.0, spec.points, [
+        f"{spec.name} : 0/{_fmt(spec.points)} point(s) ; temps de correction épuisé : les appels à {spec.target} ont pris "
+        f"plus de {budget:.0f} s au total (chaque appel est limité à {_fmt(spec.timeout)} s), avant la fin des vérifications.",
+        f"{spec.name} est peut-être juste, mais trop lente pour être vérifiée ; les autres fonctions sont notées normalement.",
+        "Indice : des opérations NumPy sur des tableaux entiers plutôt que des boucles Python sur les éléments ?",
+    ], "runs", status="budget")
+
+
+def run_grader(spec: Grader, sandbox, seed: int, budget: float | None = None) -> Result:
+    """Run one grader and turn its outcome into a score and French feedback.
+
+    With ``budget`` (seconds), the sandbox cuts every call past it, and a
+    grader that ran out of it scores 0 (:func:`out_of_time`), whatever it
+    concluded from the calls it could make.
+    """
+    if budget is not None:
+        sandbox.deadline, sandbox.budget_spent = time.monotonic() + budget, False
+    try:
+        result = _graded(spec, sandbox, seed)
+    finally:
+        spent = budget is not None and sandbox.budget_spent
+        if budget is not None:
+            sandbox.deadline = None
+    return out_of_time(spec, budget) if spent else result
+
+
+def _graded(spec, sandbox, seed):
     g = Grading(sandbox, spec, seed)
     fail = _run(g)
     if fail is not None:
@@ -303,7 +386,9 @@ def run_grader(spec: Grader, sandbox, seed: int) -> Result:
         feedback = [summary, fail.message]
         if fail.hint:
             feedback.append(f"Indice : {fail.hint}")
-        return Result(spec.name, score, spec.points, feedback + g.notes, fail.stage)
+        mistake = f"{spec.name}.{fail.mistake}" if fail.mistake else None
+        hint = str(fail.hint) if fail.hint else None
+        return Result(spec.name, score, spec.points, feedback + g.notes, fail.stage, fail.kind, mistake, hint, fail.outcome())
     feedback = [f"{spec.name} : toutes les vérifications sont passées ({_fmt(spec.points)}/{_fmt(spec.points)})."]
     return Result(spec.name, spec.points, spec.points, feedback + g.notes, None)
 

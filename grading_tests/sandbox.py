@@ -9,19 +9,24 @@ objects of types this module builds itself: ``ndarray`` (exactly, never a
 subclass) of a real numeric dtype, Python or numpy scalars, tuples, lists and
 dicts. A call that hangs or kills the worker costs that call only: the worker
 is killed and a fresh one is started for the next call.
+
+Time is bounded three ways: each call has its own time-out; loading the cells
+stops after ``load_budget`` seconds (the worker stops starting statements, and
+every later start loads exactly the same ones); and :attr:`Sandbox.deadline`,
+when set (a grader's budget, :func:`grading_tests.framework.run_grader`), cuts
+every call and restart short: past it, a call returns the ``budget`` outcome
+without running.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import os
 import select
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,23 +35,17 @@ from pathlib import Path
 import numpy as np
 
 from . import confine, wire
+from .worker_paths import FORBIDDEN_MODULES, forbidden_dirs, python_paths, readable_roots
 from .wire import ProtocolError, TestFunction, Unsupported
 
-__all__ = ["Sandbox", "Outcome", "Unsupported", "TestFunction", "FORBIDDEN_MODULES"]
+__all__ = ["Sandbox", "Outcome", "BudgetSpent", "Unsupported", "TestFunction", "FORBIDDEN_MODULES"]
 
 WORKER = Path(__file__).with_name("_worker.py")
-COURSE_PACKAGES = [Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "reference_impl"]
-
-# Packages whose files the worker may not read at all, by any route (import,
-# import by path, exec of their source, unpickling): ready-made neural
-# networks, which would turn the final task into a call, and the course's own
-# packages, which would hand over the answers.
-READY_MADE_NETWORKS = ["sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "flax"]
-FORBIDDEN_MODULES = ["reference_impl", "grading_tests", *READY_MADE_NETWORKS]
-
 # Statements that hang or kill the worker while loading are skipped one at a
 # time; past this many the submission is given up.
 MAX_SKIPPED = 10
+# Seconds a load may run statements; the worker starts none after that.
+LOAD_BUDGET = 60.0
 
 
 @dataclass
@@ -55,7 +54,8 @@ class Outcome:
 
     status is one of ``ok``, ``error`` (the student's code raised),
     ``missing`` (no such function), ``timeout``, ``crash`` (the worker died),
-    ``protocol`` (it answered something that can't be decoded).
+    ``protocol`` (it answered something that can't be decoded), ``budget``
+    (the sandbox's deadline passed before or during the call).
     """
 
     status: str
@@ -79,33 +79,8 @@ class WorkerTimeout(Exception):
     pass
 
 
-def _python_paths():
-    """Import path of the worker: the standard library and site-packages only."""
-    paths = []
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        path = sysconfig.get_paths().get(key)
-        if path and path not in paths:
-            paths.append(path)
-    dynload = Path(sysconfig.get_paths()["stdlib"]) / "lib-dynload"
-    if dynload.is_dir():
-        paths.insert(2, str(dynload))
-    return paths
-
-
-# Both are worked out once per process: the installed packages do not change
-# during a run, and every worker start needs them.
-@functools.lru_cache(maxsize=1)
-def _forbidden_dirs():
-    """[folder, module] of every ready-made network installed where the worker imports from."""
-    return [[folder, name] for name in READY_MADE_NETWORKS for folder in confine.package_dirs([name], _python_paths())]
-
-
-@functools.lru_cache(maxsize=1)
-def _readable_roots():
-    """Directories the worker may read (``confine.readable_roots``), minus the
-    course's packages and every ready-made network installed."""
-    excluded = [str(p) for p in COURSE_PACKAGES] + [folder for folder, _ in _forbidden_dirs()]
-    return confine.readable_roots(excluded, _python_paths())
+class BudgetSpent(Exception):
+    """The sandbox's deadline passed (see :attr:`Sandbox.deadline`)."""
 
 
 class Sandbox:
@@ -132,14 +107,21 @@ class Sandbox:
         memory_mb=confine.LIMITS["worker"]["memory_mb"],
         load_timeout=20.0,
         cpu_seconds=confine.LIMITS["worker"]["cpu_s"],
+        load_budget=LOAD_BUDGET,
     ):
         self.cells = list(cells)
         self.labels = list(labels) if labels is not None else [f"cellule {i + 1}" for i in range(len(self.cells))]
         self.memory_mb = memory_mb
         self.load_timeout = load_timeout
+        self.load_budget = load_budget
         self.cpu_seconds = cpu_seconds
+        # time.monotonic() past which no call runs (None: none); budget_spent says it cut one.
+        self.deadline = None
+        self.budget_spent = False
+        self.until = None  # (cell, statement) the first load stopped at, for lack of time
         self.skipped = {}  # (cell, statement) -> why it was skipped
         self.load_errors = []
+        self.load_errors_total = 0
         self.defined = []
         self.landlock_abi = 0
         self.starts = 0
@@ -158,28 +140,54 @@ class Sandbox:
     def __exit__(self, *exc):
         self.close()
 
+    def _limit(self, timeout):
+        """(``timeout`` cut to what is left before the deadline, whether it was cut); BudgetSpent if none is left."""
+        if self.deadline is None:
+            return timeout, False
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.budget_spent = True
+            raise BudgetSpent()
+        return (left, True) if left < timeout else (timeout, False)
+
     def start(self):
-        """Start a worker and load the cells, skipping statements that hang or crash."""
+        """Start a worker and load the cells, skipping statements that hang or crash.
+
+        Raises BudgetSpent when the deadline passes while loading.
+        """
         for _ in range(MAX_SKIPPED + 1):
             self._spawn()
+            cut = False
             try:
-                self._send({"op": "load", "cells": self.cells, "skip": [list(k) for k in sorted(self.skipped)]})
+                self._send({"op": "load", "cells": self.cells, "skip": [list(k) for k in sorted(self.skipped)],
+                            "budget": self.load_budget, "until": list(self.until) if self.until else None})
                 current = None
                 while True:
-                    header, _ = self._receive(self.load_timeout)
+                    timeout, cut = self._limit(self.load_timeout)
+                    header, _ = self._receive(timeout)
                     if header.get("event") == "statement":
                         current = (int(header["cell"]), int(header["statement"]))
                     elif header.get("event") == "loaded":
                         break
                     else:
                         raise ProtocolError("unexpected message while loading")
+            except BudgetSpent:
+                self._kill()
+                raise
             except (WorkerTimeout, WorkerDied, ProtocolError, KeyError, TypeError, ValueError) as exc:
                 self._kill()
+                if cut and isinstance(exc, WorkerTimeout):
+                    self.budget_spent = True
+                    raise BudgetSpent() from exc
                 if current is None or current in self.skipped:
                     raise RuntimeError("the grading worker could not start") from exc
                 self.skipped[current] = "timeout" if isinstance(exc, WorkerTimeout) else "crash"
                 continue
-            self.load_errors = [self._label_error(e) for e in header.get("errors", []) if isinstance(e, dict)]
+            stopped = header.get("stopped")
+            if self.until is None and isinstance(stopped, list) and len(stopped) == 2:
+                self.until = (int(stopped[0]), int(stopped[1]))
+            self.load_errors = [self._label_error(e) for e in header.get("errors", [])[:wire.MAX_LOAD_ERRORS] if isinstance(e, dict)]
+            self.load_errors_total = max(len(self.load_errors), int(header.get("errors_total", 0)))
             self.defined = [str(n) for n in header.get("defined", [])]
             self.landlock_abi = int(header.get("landlock", 0))
             return self
@@ -197,14 +205,16 @@ class Sandbox:
         fds = {"in_fd": to_worker_r, "out_fd": from_worker_w}
         config = {
             "op": "config",
-            "sys_path": _python_paths(),
-            "read_paths": _readable_roots(),
+            "sys_path": python_paths(),
+            "read_paths": readable_roots(),
             "workdir": self._workdir,
             "forbidden_modules": FORBIDDEN_MODULES,
-            "forbidden_dirs": _forbidden_dirs(),
+            "forbidden_dirs": forbidden_dirs(),
             "memory_mb": self.memory_mb,
             "cpu_s": self.cpu_seconds,
         }
+        # The course kernel's environment, minus nbgrader's flag: student code may not tell a grading (_notebook.py).
+        env = {k: v for k, v in confine.environment(self._workdir).items() if k != "NBGRADER_EXECUTION"}
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-X", "utf8", str(WORKER), json.dumps(fds)],
             stdin=subprocess.DEVNULL,
@@ -212,7 +222,7 @@ class Sandbox:
             stderr=subprocess.DEVNULL,
             pass_fds=(to_worker_r, from_worker_w),
             cwd=self._workdir,
-            env=confine.environment(self._workdir),
+            env=env,
             start_new_session=True,
         )
         self._watch = confine.DiskWatch(self._workdir, confine.LIMITS["worker"]["disk_mb"] * confine.MIB, self._proc.pid)
@@ -282,32 +292,34 @@ class Sandbox:
 
     # -- calls --------------------------------------------------------------------
 
-    def call(self, name, *args, timeout=10.0, return_args=False, **kwargs):
+    def call(self, name, *args, timeout=10.0, return_args=False, repeat=None, **kwargs):
         """Call the student's ``name(*args, **kwargs)`` in the worker.
 
         The arguments are sent as copies, so the grader's own arrays can never
         be touched. With ``return_args`` the worker also sends back the
         arguments as they are after the call, to check they were left alone.
+        ``repeat`` = n makes n calls on fresh copies in one round trip: the value is their list.
         """
         if name not in self.defined:
             return Outcome("missing")
-        return self._request({"op": "call", "name": name, "return_args": return_args}, args, kwargs, timeout)
+        header = {"op": "call", "name": name, "return_args": return_args}
+        if repeat:
+            header["repeat"] = int(repeat)
+        return self._request(header, args, kwargs, timeout)
 
     def get(self, name, timeout=5.0):
         """Read a variable of the submission (an answer to a question)."""
-        if self._proc is None:
-            self.start()
         return self._request({"op": "get", "name": name}, None, None, timeout)
 
     def blocked_imports(self, timeout=5.0):
         """Forbidden modules the submission tried to import (as the worker saw it)."""
-        if self._proc is None:
-            self.start()
         try:
+            if self._proc is None:
+                self.start()
             self._send({"op": "blocked"})
-            header, _ = self._receive(timeout)
+            header, _ = self._receive(self._limit(timeout)[0])
             return [str(b) for b in header.get("blocked", [])]
-        except (WorkerTimeout, WorkerDied, ProtocolError):
+        except (WorkerTimeout, WorkerDied, ProtocolError, BudgetSpent):
             self._kill()
             return []
 
@@ -340,8 +352,13 @@ class Sandbox:
         return error
 
     def _request(self, header, args, kwargs, timeout):
-        if self._proc is None:
-            self.start()
+        cut = False
+        try:
+            if self._proc is None:
+                self.start()
+            timeout, cut = self._limit(timeout)
+        except BudgetSpent:
+            return Outcome("budget")
         blobs = []
         if args is not None:
             args, kwargs = (wire.encode(v, blobs, np, trusted=True) for v in (tuple(args), dict(kwargs)))
@@ -351,6 +368,9 @@ class Sandbox:
             response, out_blobs = self._receive(timeout)
         except WorkerTimeout:
             self._kill()
+            if cut:
+                self.budget_spent = True
+                return Outcome("budget")
             return Outcome("timeout")
         except WorkerDied:
             code = self._proc.poll() if self._proc else None
@@ -362,7 +382,7 @@ class Sandbox:
         try:
             if response.get("status") == "error":
                 error = response.get("error") or {}
-                return Outcome("error", error=self._label_error(_clean_error(error)))
+                return Outcome("error", error=self._label_error(wire.clean_error(error)))
             if response.get("status") != "ok":
                 raise ProtocolError("bad status")
             outcome = Outcome("ok", value=wire.decode(response["value"], out_blobs, np))
@@ -375,20 +395,3 @@ class Sandbox:
         except (ProtocolError, KeyError, TypeError, ValueError) as exc:
             self._kill()
             return Outcome("protocol", error={"message": str(exc)})
-
-
-def _clean_error(error):
-    """Keep only short strings and numbers from a worker's error report."""
-    where = error.get("where") if isinstance(error.get("where"), dict) else None
-    clean = {"type": wire.clip(error.get("type", "Exception"), "type"), "message": wire.clip(error.get("message", ""), "message")}
-    if where:
-        clean["where"] = {
-            "cell": wire.clip(where.get("cell", ""), "cell"),
-            "line": int(where["line"]) if isinstance(where.get("line"), int) else None,
-            "code": wire.clip(where.get("code") or "", "code"),
-        }
-    if "during" in error:
-        clean["during"] = wire.clip(error["during"], "during")
-    if isinstance(error.get("blocked"), str):
-        clean["blocked"] = wire.clip(error["blocked"], "message")
-    return clean

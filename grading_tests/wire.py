@@ -24,7 +24,11 @@ request, holds at most :data:`MAX_MESSAGE_BYTES`.
 - grader to worker only: ``{"function": name, "params": value}``, a scalar
   test function the worker builds from its own table (:class:`TestFunction`);
 - worker to grader only: ``{"unsupported": why}``, a returned value that
-  can't be graded, which the grader sees as :class:`Unsupported`.
+  can't be graded, which the grader sees as :class:`Unsupported`;
+- worker to grader only: ``{"stacked": n, "items": [...]}``, the values of
+  n repeated calls that are all tuples of plain arrays of the same shapes
+  and dtypes, sent as one array per position (:func:`encode_repeated`); the
+  grader rebuilds the list of n tuples.
 
 :func:`encode` reads a student's value by exact type only, so that whatever
 crosses the pipe is one of the types above; :func:`decode` refuses any tree
@@ -48,12 +52,15 @@ __all__ = [
     "TestFunction",
     "ProtocolError",
     "encode",
+    "encode_repeated",
     "decode",
     "write",
     "read",
     "read_exact",
     "new_nonce",
     "clip",
+    "clean_error",
+    "MAX_LOAD_ERRORS",
 ]
 
 # The caps, for both sides.
@@ -63,6 +70,7 @@ MAX_INT = 2**62  # a larger Python int is not sent (int64 on the other side)
 ARRAY_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 # Characters kept of each text field of an error report.
 TEXT_CHARS = {"type": 80, "message": 500, "code": 200, "cell": 20, "during": 20, "unsupported": 200}
+MAX_LOAD_ERRORS = 50  # errors a load reports one by one; the rest are counted
 _CHUNK = 1 << 20  # bytes asked of one os.read
 _NONCE_BYTES = 16
 
@@ -93,6 +101,23 @@ def clip(text, field):
 
 def new_nonce():
     return secrets.token_hex(_NONCE_BYTES)
+
+
+def clean_error(error):
+    """Keep only short strings and numbers from a worker's error report."""
+    where = error.get("where") if isinstance(error.get("where"), dict) else None
+    clean = {"type": clip(error.get("type", "Exception"), "type"), "message": clip(error.get("message", ""), "message")}
+    if where:
+        clean["where"] = {
+            "cell": clip(where.get("cell", ""), "cell"),
+            "line": int(where["line"]) if isinstance(where.get("line"), int) else None,
+            "code": clip(where.get("code") or "", "code"),
+        }
+    if "during" in error:
+        clean["during"] = clip(error["during"], "during")
+    if isinstance(error.get("blocked"), str):
+        clean["blocked"] = clip(error["blocked"], "message")
+    return clean
 
 
 # --- frames ------------------------------------------------------------------------
@@ -158,6 +183,29 @@ def encode(value, blobs, np, trusted=False, depth=0):
     if trusted and "unsupported" in tree:
         raise TypeError(f"cannot send {type(value).__name__} to the worker ({tree['unsupported']})")
     return tree
+
+
+def encode_repeated(values, blobs, np):
+    """The list ``values`` of repeated calls: stacked when each is a tuple of plain arrays of the same
+    shapes and dtypes (one blob per position instead of one per value), as a list otherwise."""
+    first = values[0] if values else None
+    uniform = type(first) is tuple and len(first) > 0 and all(
+        type(v) is tuple and len(v) == len(first)
+        and all(type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape and a.dtype == b.dtype
+                for a, b in zip(v, first))
+        for v in values
+    )
+    if not uniform:
+        return encode(values, blobs, np)
+    return {"stacked": len(values), "items": [encode(np.stack([v[i] for v in values]), blobs, np) for i in range(len(first))]}
+
+
+def _unstack(tree, blobs, np, depth):
+    n = tree["stacked"]
+    arrays = [decode(item, blobs, np, None, depth + 1) for item in tree["items"]]
+    if type(n) is not int or n < 1 or not arrays or any(type(a) is not np.ndarray or a.shape[:1] != (n,) for a in arrays):
+        raise ProtocolError("bad stacked value")
+    return [tuple(a[i].copy() for a in arrays) for i in range(n)]
 
 
 def _tree(value, blobs, np, trusted, depth):
@@ -234,6 +282,8 @@ def decode(tree, blobs, np, function=None, depth=0):
             return [decode(v, blobs, np, function, depth + 1) for v in tree["list"]]
         if "dict" in tree:
             return {str(k): decode(v, blobs, np, function, depth + 1) for k, v in tree["dict"]}
+        if "stacked" in tree and function is None:
+            return _unstack(tree, blobs, np, depth)
         if "function" in tree and function is not None:
             return function(str(tree["function"]), decode(tree["params"], blobs, np, function, depth + 1))
     except (KeyError, IndexError, TypeError, ValueError) as exc:

@@ -22,8 +22,9 @@ PACKAGES = ("reference_impl", "grading_tests")
 # longest matching prefix.
 LAYERS = [
     ("reference", ["reference_impl"]),
-    ("confinement and wire format", ["grading_tests.confine", "grading_tests.wire", "grading_tests._seccomp", "grading_tests._syscalls", "grading_tests._landlock"]),
-    ("sandbox", ["grading_tests.sandbox", "grading_tests._worker", "grading_tests.submission"]),
+    ("confinement and wire format", ["grading_tests.confine", "grading_tests.wire", "grading_tests._seccomp", "grading_tests._syscalls", "grading_tests._landlock",
+                                     "grading_tests._notebook"]),
+    ("sandbox", ["grading_tests.sandbox", "grading_tests.worker_paths", "grading_tests._worker", "grading_tests.submission"]),
     ("grader protocol", ["grading_tests.framework"]),
     ("check helpers", ["grading_tests.checks"]),
     ("named mistakes", ["grading_tests.mistakes"]),

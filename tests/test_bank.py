@@ -3,7 +3,9 @@
 A wrong implementation may state in ``# credit:`` the kind of the rubric it
 must be graded as (``framework.KINDS``): ``no_work`` scores 0, ``partial`` and
 ``near_miss`` exactly their stated share of the function's points. Without
-the header it must only lose points.
+the header it must only lose points. ``# mistake: <function>.<name>`` states the
+stable id of the named mistake the grader must record (``-``: none); with no
+``# credit:`` line such a file must score 0 (the class report's counts rest on it).
 """
 
 import pytest
@@ -29,6 +31,10 @@ def test_wrong_implementation_loses_points_with_named_mistake(path):
     for kind in headers(path, "credit"):
         share = round(result["max_score"] * KINDS[kind], 4)
         assert result["score"] == share, f"seed {seed}: {kind} should score {share}:\n{feedback}"
+    for mistake in headers(path, "mistake"):
+        assert result["mistake"] == (None if mistake == "-" else mistake), f"seed {seed}: recorded {result['mistake']}"
+        if not headers(path, "credit"):
+            assert result["score"] == 0, f"seed {seed}: a named mistake without credit scores 0:\n{feedback}"
 
 
 @pytest.mark.parametrize("path", cases("correct"))

@@ -17,7 +17,8 @@ from grading_tests.course import collected_students
 from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import harness
 from test_class_autograde import (  # noqa: F401  (stock_demo_class is a fixture)
-    SEED, _marked, assert_executed_like_nbgrader, classgrade, counts, course_copy, rows, stock_autograde, stock_demo_class,
+    SEED, _marked, assert_executed_like_nbgrader, classgrade, counts, course_copy, report, rows, stock_autograde, stock_demo_class,
+    student_log,
 )
 
 
@@ -71,7 +72,7 @@ def test_a_cluster_started_by_hand_grades_as_nbgrader_autograde(tmp_path):
         assert code == 0, out + err[-4000:]
         assert counts(out)["notés"] == 1
         assert rows(ours) == rows(stock)
-        assert (ours / "autograded" / "anomalies.txt").read_text() == (stock / "autograded" / "anomalies.txt").read_text()
+        assert report(ours) == report(stock)
         for student in students:
             assert_executed_like_nbgrader(ours, student)
         # The hand-ins touched nothing but their own grade, and the workers kept nothing of them.
@@ -136,5 +137,5 @@ def test_a_worker_killed_mid_run_costs_a_retry_and_every_student_is_graded(tmp_p
     assert harness.integrity(ours) == "ok"
     # The killed worker delivered no grade: the student it was grading was graded again by another one.
     workers = {l.split(":", 2)[2].split(",")[0] for s in collected_students(ours)
-               for l in (ours / "logs" / ASSIGNMENT / f"{s}.log").read_text().splitlines() if l.startswith("# worker :")}
+               for l in student_log(ours, s).read_text().splitlines() if l.startswith("# worker :")}
     assert len(workers) >= 2 and str(killed) not in workers, workers

@@ -12,6 +12,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from grading_tests.course.handins import ASSIGNMENT, read
 from grading_tests.nbgrader_plugin.feedback_exporter import MathMLRenderer
+from grading_tests.nbgrader_plugin.safe_html import markdown_to_html
 from nbgrader_attacks import harness
 
 RELEASE = sorted((harness.REPO / "release" / ASSIGNMENT).glob("*.ipynb"))
@@ -54,6 +55,9 @@ def test_every_formula_of_the_notebooks_becomes_mathml(path):
         out = MarkdownWithMath(renderer=MathMLRenderer(escape=False)).render(source)
         formulas += len(parse.found)
         rendered += len(re.findall(r"<math\b", out))
+        # The sanitizer every page goes through keeps each formula, as it was.
+        mathml = re.compile(r"<((?:m[a-z]+|none)\b[^>/]*)")
+        assert [t.strip() for t in mathml.findall(markdown_to_html(source))] == [t.strip() for t in mathml.findall(out)], source[:300]
         assert 'class="tex"' not in out, f"latex2mathml could not convert a formula of:\n{source[:300]}"
         left = _text_outside_math(out)
         # No TeX left for a script to typeset: no $, no \( \[ \begin, no TeX command.

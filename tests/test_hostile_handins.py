@@ -511,8 +511,8 @@ def test_no_rubric_or_solution_reaches_the_attackers_pages(campaign, attack, sec
 @pytest.mark.parametrize("attack", [a.name for a in hostile.ATTACKS if a.anomaly])
 def test_bad_metadata_is_reported(campaign, attack):
     pair = campaign.pair(attack)
-    anomalies = campaign.root / "autograded" / "anomalies.txt"
-    assert anomalies.is_file(), f"{attack}: no autograded/anomalies.txt"
+    anomalies = campaign.root / "logs" / ASSIGNMENT / "anomalies.txt"
+    assert anomalies.is_file(), f"{attack}: no logs/<assignment>/anomalies.txt"
     assert pair.attacker in anomalies.read_text("utf-8", "replace"), f"{attack}: {pair.attacker} is not in anomalies.txt"
     try:
         nb = harness.autograded(campaign.root, pair.attacker, hostile.NB2)

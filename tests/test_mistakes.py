@@ -12,6 +12,7 @@ import pytest
 
 import reference_impl as ref
 from grading_tests.checks import one_hot_labels, random_network, scale_factor
+from grading_tests.checks.networks import large_scores
 from grading_tests.checks.elementwise import EDGES, INT_Z, TANH_EDGES
 from grading_tests.mistakes import activations, perceptron, propagation
 
@@ -134,6 +135,18 @@ def test_forward_mistakes(index, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("index", range(len(propagation.FORWARD_SHIFTS)))
+def test_forward_softmax_shifts(index, seed):
+    """softmax's shift mistakes inside forward_pass: the reference when off, and on output scores near
+    1000 (the grader's check) another result, nan or inf where the reference is finite."""
+    rng = np.random.default_rng(seed)
+    inputs = []
+    for _, parameters, X, _ in networks(seed):
+        inputs.append((X, large_scores(rng, parameters, 1000.0)))
+    check(propagation.FORWARD_SHIFTS[index], ref.forward_pass, inputs)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("index", range(len(propagation.BACKWARD)))
 def test_backward_mistakes(index, seed):
     inputs = [(Y, ref.forward_pass(X, parameters)[1], parameters) for _, parameters, X, Y in networks(seed)]
@@ -155,12 +168,79 @@ def test_missing_mean(seed):
 def test_numerical_gradient_of_the_grader():
     """The grader's numerical check of backward_pass uses ref.numerical_gradient:
     on a small network it agrees with the reference backward pass."""
-    from grading_tests.graders.propagation import _numeric_grads
+    from grading_tests.checks.networks import numeric_gradients
+    from grading_tests.graders.propagation import NUMERIC_EPSILON
 
     rng = np.random.default_rng(0)
     dims, parameters, X = random_network(rng, 2, 4, kink_margin=1e-3)
     Y = one_hot_labels(rng, 4, dims[-1])
-    numeric = _numeric_grads(X, Y, parameters)
+    numeric = numeric_gradients(X, Y, parameters, NUMERIC_EPSILON)
     analytic = ref.backward_pass(Y, ref.forward_pass(X, parameters)[1], parameters)
     for key, value in analytic.items():
         assert np.allclose(numeric[key], value, rtol=1e-5, atol=1e-8)
+
+
+# --- stable names: the ids the structured results and the class report count ---------------
+
+
+def _mistakes_in(value):
+    """Every Mistake held by a module attribute: itself, or inside lists, tuples and dicts."""
+    from grading_tests.mistakes import Mistake
+
+    if isinstance(value, Mistake):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _mistakes_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _mistakes_in(item)
+
+
+def _catalogues():
+    import importlib
+
+    for module in ("activations", "gradient_check", "initialization", "optimizers", "perceptron", "propagation", "regularization"):
+        loaded = importlib.import_module(f"grading_tests.mistakes.{module}")
+        for attr, value in vars(loaded).items():
+            # A dict is one catalogue per key (activations.CATALOGUES: one per reference function).
+            parts = value.items() if isinstance(value, dict) else [("", value)]
+            for key, part in parts:
+                found = list(_mistakes_in(part))
+                if found and not attr.startswith("__"):
+                    yield f"{module}.{attr}{key and f'[{key}]'}", found
+
+
+def test_every_mistake_has_one_stable_name_per_hint():
+    """In one catalogue a name is one hint and a hint one name: the id <function>.<name> counts one mistake.
+    The name is English snake_case and the hint carries it (framework.Named), wherever the graders pass it."""
+    import re
+
+    seen = 0
+    for where, mistakes in _catalogues():
+        by_name, by_hint = {}, {}
+        for mistake in mistakes:
+            assert re.fullmatch(r"[a-z][a-z0-9_]*", mistake.name), (where, mistake.name)
+            assert mistake.hint.mistake == mistake.name, where
+            assert by_name.setdefault(mistake.name, str(mistake.hint)) == str(mistake.hint), (where, mistake.name)
+            assert by_hint.setdefault(str(mistake.hint), mistake.name) == mistake.name, (where, mistake.hint)
+            seen += 1
+    assert seen > 100  # every catalogue was found
+
+
+def test_a_named_mistake_reaches_the_result_with_its_id():
+    """A Fail whose hint came from a Mistake names it in the graded Result, prefixed by the function."""
+    from grading_tests.framework import Fail, Grader, run_grader
+
+    mistake = activations.SIGMOID_DERIVATIVE[0]
+
+    def grade(g):
+        fail = Fail("values", "sigmoid_derivative : valeurs fausses.", kind="near_miss")
+        fail.hint = mistake.hint  # graders often set the hint after the Fail is made
+        raise fail
+
+    result = run_grader(Grader("sigmoid_derivative", 1.0, grade), sandbox=None, seed=0)
+    assert (result.stage, result.kind, result.mistake) == ("values", "near_miss", "sigmoid_derivative.sigma_from_z")
+    assert result.hint == str(mistake.hint) and result.score == 0.5
+    plain = run_grader(Grader("sigmoid_derivative", 1.0, lambda g: (_ for _ in ()).throw(Fail("values", "x", "texte"))), None, 0)
+    assert plain.mistake is None and plain.hint == "texte" and plain.score == 0

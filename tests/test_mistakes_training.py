@@ -156,13 +156,19 @@ def _function(seed, shape):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_numeric_mistakes_off_are_the_reference_on_differ(seed, shape):
     f, theta, _ = _function(seed, shape)
+    _, cubic_f, _ = cubic(np.random.default_rng(seed), shape)
     catalogue = gc.NUMERIC_MISTAKES + ([gc.WHOLE_ROW] if theta.ndim >= 2 else [])
     for eps in (gc.DEFAULT_EPSILON, 0.05):
-        expected = ref.numerical_gradient(f, theta.copy(), eps)
-        for mistake in catalogue:
-            assert np.array_equal(mistake.build(False, f, theta, eps), expected), mistake.hint
-            if eps == 0.05:  # at ε = 1e-7 some mistakes are off by O(ε) only
-                assert not _close(mistake(f, theta, eps), expected, rtol=1e-4), mistake.hint
+        for function in (f, cubic_f):
+            expected = ref.numerical_gradient(function, theta.copy(), eps)
+            for mistake in catalogue:
+                assert np.array_equal(mistake.build(False, function, theta, eps), expected), mistake.hint
+    # At ε = 1e-7 some mistakes are off by O(ε) only; a step relative to |θᵢ| is exact on a quadratic f.
+    for mistake in catalogue:
+        assert any(
+            not _close(mistake(function, theta, 0.05), ref.numerical_gradient(function, theta.copy(), 0.05), rtol=1e-4)
+            for function in (f, cubic_f)
+        ), mistake.hint
 
 
 @pytest.mark.parametrize("seed", SEEDS)

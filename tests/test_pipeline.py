@@ -135,6 +135,33 @@ def test_grades_csv_matches_the_gradebook(demo):
         assert float(rows[student]["raw_score"]) == pytest.approx(_expected(student))
 
 
+def test_the_demo_ends_with_the_canvas_and_moodle_files(demo):
+    """The demo's late policy, by hand: the partial student is 25 h 05 late (two started days, -20 % of
+    each notebook), the hostile one 10 minutes (within the grace), the correct one 39 hours but with the
+    demo's extension (extensions.csv), the untouched release on time."""
+    import time
+
+    import lms_formats as lms
+    from grading_tests.course.demo_class import EXTENSIONS
+
+    root, _ = demo
+    assert (harness.REPO / "extensions.csv").read_text(encoding="utf-8") == EXTENSIONS
+    notebooks = {s: {nb: sum((manual if manual is not None else auto) or 0 for auto, manual, _ in cells.values()) for nb, cells in g.items()}
+                 for s, g in harness.grades(root).items()}
+    lost = {s: sum(round(v * 0.20, 2) for v in notebooks[s].values()) if s == "eleve_partiel" else 0.0 for s in STUDENTS}
+    assert lost["eleve_partiel"] > 0
+    canvas = lms.canvas_import((root / "exports" / f"{ASSIGNMENT}_canvas.csv").read_bytes())
+    moodle = lms.moodle_import((root / "exports" / f"{ASSIGNMENT}_moodle.csv").read_bytes(), "Nom d'utilisateur", ASSIGNMENT,
+                               f"Feedback : {ASSIGNMENT}", users=set(STUDENTS), now=int(time.time()))
+    for student in STUDENTS:
+        total = round(_expected(student) - lost[student], 2)
+        assert canvas.grades[("", student, "")][ASSIGNMENT] == pytest.approx(total) == moodle.grades[student], student
+    assert "rendu 1 j 1 h après la date limite" in moodle.feedback["eleve_partiel"]
+    # the README shows the demo's Canvas file as it is
+    shown = (root / "exports" / f"{ASSIGNMENT}_canvas.csv").read_text(encoding="utf-8").replace("\r\n", "\n")
+    assert shown in (harness.REPO / "README.md").read_text(encoding="utf-8")
+
+
 def _feedback(root, student, notebook):
     path = root / "feedback" / student / ASSIGNMENT / notebook.replace(".ipynb", ".html")
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))

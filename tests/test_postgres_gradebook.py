@@ -60,12 +60,18 @@ def gradebook_rows(db_url):
      ("notebook", student, assignment, notebook): (score, max score, late penalty, flagged),
      ("grade", student, assignment, notebook, cell): (auto_score, manual_score, extra_credit,
                                                         needs_manual_grade, max_score),
-     ("comment", student, assignment, notebook, cell): (auto_comment, manual_comment)}
+     ("comment", student, assignment, notebook, cell): (auto_comment, manual_comment),
+     ("result", student, assignment, function): (notebook, score, max score, stage, kind, mistake, hint, status)}
     """
     from nbgrader.api import Gradebook
 
+    from grading_tests.nbgrader_plugin import results_table
+
     rows = {}
     with Gradebook(db_url, course_id=COURSE_ID) as gb:
+        for assignment in gb.assignments:  # the graders' structured results, beside the grades
+            for r in results_table.read(gb.db.connection(), assignment.name):
+                rows[("result", r["student"], assignment.name, r["function"])] = tuple(r[k] for k in results_table.FIELDS[1:])
         for student in gb.students:
             rows[("student", student.id)] = (student.first_name, student.last_name)
             for sub in student.submissions:
@@ -90,6 +96,11 @@ def assert_same_gradebooks(sqlite_rows, pg_rows):
     assert len(grades) > 4 * 10 and len({(k[1], v[0]) for k, v in grades.items()}) > 4
     totals = {s: sum(v[0] or 0 for k, v in grades.items() if k[1] == s) for s in STUDENTS}
     assert totals["eleve_correct"] > totals["eleve_partiel"] > totals["eleve_hostile"] > totals["eleve_vierge"] == 0, totals
+    # The structured results are there for every graded function, the partial student's mistakes named.
+    results = {k: v for k, v in sqlite_rows.items() if k[0] == "result"}
+    assert len(results) == len([k for k in grades if k[4].startswith("test_")]) > 4 * 10
+    assert sorted(v[5] for k, v in results.items() if k[1] == "eleve_partiel" and v[5]) == [
+        "backward_pass.missing_one_over_m", "dropout_forward.no_rescale", "sigmoid_derivative.sigma_from_z"]
     missing = sorted(map(repr, set(sqlite_rows) - set(pg_rows)))
     extra = sorted(map(repr, set(pg_rows) - set(sqlite_rows)))
     assert not missing and not extra, f"rows only on SQLite: {missing[:10]}; only on PostgreSQL: {extra[:10]}"

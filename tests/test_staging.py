@@ -324,6 +324,22 @@ def test_odd_added_cells_are_dropped(release, student, cell, note):
     assert len(nb.cells) == len(release.cells) + 1
 
 
+def test_a_flood_of_one_character_cells_is_cut_to_a_bounded_notebook(release, student):
+    """20 MB of one-character cells (600 000 of them): the first MAX_ADDED_CELLS are kept, the rest counted."""
+    from grading_tests.nbgrader_plugin.notebook_rebuild import MAX_ADDED_CELLS
+
+    one = json.dumps({"cell_type": "code", "source": "x"})
+    text = json.dumps(student)
+    count = (staging.MAX_NOTEBOOK_BYTES - len(text) - 4096) // (len(one) + 1)
+    raw = text.replace('"cells": [', '"cells": [' + ",".join([one] * count) + ",", 1).encode()
+    assert len(raw) <= staging.MAX_NOTEBOOK_BYTES and count > 500_000
+    nb, notes = _rebuild(raw, release)
+    added = [c for c in nb.cells if "nbgrader" not in c.metadata][1:]  # the notice first
+    assert len(added) == MAX_ADDED_CELLS and all(c.source == "x" for c in added)
+    assert f"{count - MAX_ADDED_CELLS} cellule(s) ajoutée(s) au-delà des {MAX_ADDED_CELLS} gardées : supprimée(s)" in notes
+    assert _answers(nb) == _answers(_rebuild(text, release)[0])  # the answers are all there
+
+
 def test_hostile_names_are_shown_harmlessly(release, student):
     cell = {"cell_type": "code", "source": "", "metadata": {"nbgrader": {"grade_id": "</div><img src=x onerror=alert(1)>\n\t" + "a" * 200}}}
     student["cells"].append(cell)
@@ -683,12 +699,41 @@ def test_exporter_stages_for_autograde_then_undoes_it(tmp_path, correct_bytes):
     }
     assert converter._format_source(ASSIGNMENT, "bon") == str(root / "bon" / ASSIGNMENT)
     assert {a.student for a in exporter.anomalies} == {"mauvais"}
-    report = (tmp_path / "autograded" / "anomalies.txt").read_text(encoding="utf-8").splitlines()
+    report = (tmp_path / "logs" / ASSIGNMENT / "anomalies.txt").read_text(encoding="utf-8").splitlines()
     assert len(report) == 3 and all(line.startswith("mauvais\t") for line in report)
     converter.convert_notebooks()
     assert seen == [str(root)]  # nbgrader's conversion ran on the staged copies
     assert coursedir.submitted_directory == "submitted" and not root.exists()
     assert "convert_notebooks" not in vars(converter)
+
+
+def test_exporter_refuses_ids_outside_the_safe_set_and_leaves_them_untouched(tmp_path, correct_bytes):
+    import shutil
+
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from grading_tests.nbgrader_plugin import StagingNotebookExporter
+
+    shutil.copytree(RELEASE_DIR, tmp_path / "release")
+    ids = ["--help", "a\nb", "x\x1b[2K\rforgé", "x\ry", "eleve[1]"]
+    folders = {s: _handin(tmp_path, name=s, files={NOTEBOOK: correct_bytes}) for s in ids}
+    before = harness.tree_state(tmp_path / "submitted")
+    coursedir = CourseDirectory(root=str(tmp_path), assignment_id=ASSIGNMENT)
+    converter = Autograde(coursedir=coursedir)
+    # What nbgrader lists: every folder but eleve[1], whose notebook glob matches nothing.
+    converter.assignments = {str(f): [str(f / NOTEBOOK)] for s, f in folders.items() if s != "eleve[1]"}
+    converter.convert_notebooks = lambda: None
+    exporter = StagingNotebookExporter(parent=converter, config=converter.config)
+    root = Path(coursedir.submitted_directory)
+    assert converter.assignments == {str(root / "--help" / ASSIGNMENT): [str(root / "--help" / ASSIGNMENT / NOTEBOOK)]}
+    report = (tmp_path / "logs" / ASSIGNMENT / "anomalies.txt").read_text(encoding="utf-8").splitlines()
+    firsts = [line.split("\t")[0] for line in report]
+    assert sorted(firsts) == sorted(["a\\x0ab", "x\\x1b[2K\\x0dforgé", "x\\x0dy", "eleve[1]"]), report
+    assert all("identifiant d'élève refusé" in line for line in report)
+    assert {a.student for a in exporter.anomalies} == set(ids) - {"--help"}
+    converter.convert_notebooks()
+    assert harness.tree_state(tmp_path / "submitted") == before
 
 
 # --- end to end: nbgrader autograde -----------------------------------------------------------------
@@ -777,8 +822,8 @@ def test_e2e_honest_answers_keep_their_marks(e2e, student):
 
 def test_e2e_anomalies_name_each_problem(e2e):
     root, _, _ = e2e
-    report = root / "autograded" / "anomalies.txt"
-    assert report.is_file(), "no autograded/anomalies.txt"
+    report = root / "logs" / ASSIGNMENT / "anomalies.txt"
+    assert report.is_file(), "no logs/<assignment>/anomalies.txt"
     lines = [line.split("\t") for line in report.read_text(encoding="utf-8").splitlines()]
     assert all(len(fields) == 3 for fields in lines), lines
 

@@ -9,16 +9,18 @@ diagnosis matches, the likely mistake.
   kinds (no work, partial, near-miss);
 - :mod:`.calls`: hints on the student's errors, the stage of later checks;
 - :mod:`.elementwise`: the checks of an elementwise function (activations);
-- :mod:`.networks`: random networks for the graders of propagation.
+- :mod:`.networks`: random networks for the graders of propagation;
+- :mod:`.own`: the student's own helpers inside another function (a mistake is charged where it is written).
 
 It imports only the grader protocol (``framework``), the sandbox and
 ``reference_impl``: never a grader, the runner or the nbgrader plugin.
 """
 
-from . import calls as _calls, compare as _compare, networks as _networks, values as _values
+from . import calls as _calls, compare as _compare, networks as _networks, own as _own, values as _values
 from .calls import call_with_hints, later_checks, raised, stage_as, student_error
 from .compare import ATOL, RTOL, NearMiss, close, compare, expect_work, no_work, scale_factor
 from .networks import fmt_sizes, one_hot_labels, random_network
+from .own import OWN_NOTE, OwnFailed, own_function, same_failures, with_own
 from .values import (
     as_array,
     as_dict,
@@ -32,4 +34,4 @@ from .values import (
     fmt_shape,
 )
 
-__all__ = [*_values.__all__, *_compare.__all__, *_calls.__all__, *_networks.__all__]
+__all__ = [*_values.__all__, *_compare.__all__, *_calls.__all__, *_networks.__all__, *_own.__all__]

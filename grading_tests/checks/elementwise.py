@@ -20,16 +20,20 @@ from .calls import raised, student_error
 from .compare import close, compare
 from .values import as_array, expect_shape, expect_untouched, fmt, fmt_shape
 
-__all__ = ["Z_SCALE", "EDGES", "TANH_EDGES", "OVERFLOW_Z", "INT_Z", "random_z", "check_elementwise", "check_alpha"]
+__all__ = ["Z_SCALE", "Z_MAX", "ALPHAS", "EDGES", "TANH_EDGES", "OVERFLOW_Z", "INT_Z", "random_z", "check_elementwise", "check_alpha"]
 
-# Pre-activations spread over [-12, 12]: both tails of σ and tanh, both signs of
-# the ReLUs, never exactly 0 (the tie z = 0 is checked on its own).
+# Pre-activations of the values stage: N(0, 4²) within ±Z_MAX, both tails of σ
+# and tanh, both signs of the ReLUs, never exactly 0 (the tie z = 0 is checked
+# on its own). The call on random z always holds ±Z_MAX too, so that a function
+# right on |z| < t only is judged the same under every seed: wrong on the
+# values for t < Z_MAX (both signs fail), and on the edge values beyond.
 Z_SCALE = 4.0
-# Values where overflow, underflow and the ReLU tie show up.
-EDGES = np.array([-800.0, -50.0, -1e-12, 0.0, 1e-12, 50.0, 800.0])
+Z_MAX = 9.0
+# Values where overflow, underflow and the ReLU tie show up, and ±1.
+EDGES = np.array([-800.0, -50.0, -1.0, -1e-12, 0.0, 1e-12, 1.0, 50.0, 800.0])
 # tanh written as in éq. 4, (e^z - e^{-z}) / (e^z + e^{-z}), is the chapter's
 # own formula and gives inf/inf beyond |z| ≈ 710; ±300 still shows saturation.
-TANH_EDGES = np.array([-300.0, -50.0, -1e-12, 0.0, 1e-12, 50.0, 300.0])
+TANH_EDGES = np.array([-300.0, -50.0, -1.0, -1e-12, 0.0, 1e-12, 1.0, 50.0, 300.0])
 # e^709.78 is the largest float64 exponential: beyond, e^{|z|} overflows. Only
 # a non-finite value at such a z is the overflow of the unstable σ.
 OVERFLOW_Z = 709.0
@@ -57,8 +61,16 @@ _TRUNCATED_HINT = (
 )
 
 
-def random_z(g, shape=(6, 5)):
-    return g.rng.standard_normal(shape) * Z_SCALE
+def random_z(g, shape=(6, 5), ends=False):
+    """z ~ N(0, Z_SCALE²) redrawn beyond ±Z_MAX; with ``ends``, two entries at −Z_MAX and +Z_MAX."""
+    z = g.rng.standard_normal(shape) * Z_SCALE
+    while np.any(np.abs(z) > Z_MAX):
+        far = np.abs(z) > Z_MAX
+        z[far] = g.rng.standard_normal(int(far.sum())) * Z_SCALE
+    if ends:
+        where = g.rng.choice(z.size, 2, replace=False)
+        z.flat[where] = (-Z_MAX, Z_MAX)
+    return z
 
 
 def _plain(diagnoses):
@@ -157,7 +169,8 @@ def _check_edges(g, reference, kwargs, edges, overflow_hint, diagnoses):
         if overflow_hint is None or not raised(fail, "OverflowError"):
             raise
         sides = _overflow_sides(g, edges, kwargs)
-        raise Fail("property", f"{what} : {_detail(g, fail)}", overflow_hint(sides, "raise"), kind="near_miss")
+        raise Fail("property", f"{what} : {_detail(g, fail)}", overflow_hint(sides, "raise"), kind="near_miss",
+                   mistake="overflow")
     out = as_array(value, what, stage="property")
     expect_shape(out, z.shape, f"{g.name}(z) aux valeurs extrêmes")
     got = np.asarray(out, dtype=float)
@@ -168,7 +181,7 @@ def _check_edges(g, reference, kwargs, edges, overflow_hint, diagnoses):
         if overflow_hint is not None and at_overflow and close(got[~bad], expected[~bad]):
             sides = sorted({"neg" if v < 0 else "pos" for v in z[bad]})
             observed = "nan" if np.isnan(got[bad]).any() else "inf"
-            raise Fail("property", message, overflow_hint(sides, observed), kind="near_miss")
+            raise Fail("property", message, overflow_hint(sides, observed), kind="near_miss", mistake="overflow")
         raise Fail("property", message)
     compare(out, expected, f"{g.name}(z) aux valeurs extrêmes", inputs={"z": z}, stage="property", diagnoses=diagnoses, work=False)
 
@@ -223,7 +236,7 @@ def check_elementwise(g, reference, diagnoses=(), kwargs=None, overflow_hint=Non
     """The checks shared by every elementwise function, in the fixed order."""
     kwargs = kwargs or {}
     diagnose = diagnoses if callable(diagnoses) else (lambda z: diagnoses)
-    z = random_z(g)
+    z = random_z(g, ends=True)
     outcome = g.call(z, return_args=True, **kwargs)
     if not isinstance(outcome.value, np.ndarray) or outcome.value.shape != z.shape:
         _expect_depends_on_z(g, outcome.value, z, kwargs)
@@ -248,21 +261,27 @@ def check_elementwise(g, reference, diagnoses=(), kwargs=None, overflow_hint=Non
 
 
 
+# alpha besides its default: any slope, then its edge values 0 (ReLU) and 1
+# (the identity), which a test such as ``alpha or 0.01`` gets wrong.
+ALPHAS = (0.2, 0.0, 1.0)
+
+
 def check_alpha(g, reference, name, diagnoses):
-    """alpha must be used: a second call with alpha = 0.2 (property stage).
+    """alpha must be used: calls with alpha = 0.2, 0 and 1 (property stage).
 
     ``diagnoses(z, alpha)`` gives the known mistakes' results, as in :func:`compare`.
     """
-    z = random_z(g)
-    what = f"{name}(z, alpha=0.2)"
-    out = as_array(g.call(z, alpha=0.2, stage="property").value, what, stage="property")
-    compare(
-        out,
-        reference(z, alpha=0.2),
-        what,
-        inputs={"z": z},
-        stage="property",
-        diagnoses=diagnoses(z, 0.2),
-        work=False,
-    )
+    z = random_z(g, ends=True)
+    for alpha in ALPHAS:
+        what = f"{name}(z, alpha={alpha:g})"
+        out = as_array(g.call(z, alpha=alpha, stage="property").value, what, stage="property")
+        compare(
+            out,
+            reference(z, alpha=alpha),
+            what,
+            inputs={"z": z},
+            stage="property",
+            diagnoses=diagnoses(z, alpha),
+            work=False,
+        )
 

@@ -7,11 +7,20 @@ Run from the course root (the folder holding ``nbgrader_config.py``)::
     python -m grading_tests.course submissions   # rebuild the demo submissions in submitted/
     python -m grading_tests.course autograde 06_reseaux_de_neurones [--workers N] [--scheduler tcp://HOST:PORT]
         [--db-url URL] [--seed N] [--student ID ...] [--force] [--no-execute] [--timeout S]
+    python -m grading_tests.course report 06_reseaux_de_neurones [--db-url URL] [--out DIR] [--force]
+    python -m grading_tests.course export 06_reseaux_de_neurones --format canvas|moodle|moodle-worksheet|csv
+        [--roster FILE] [--out FILE] [--allow-unmatched] [--item NAME] [--detail] [--moodle-user email|idnumber|username]
+        [--moodle-lang fr|en] [--out-of POINTS] [--bom] [--db-url URL]
 
 ``demo`` runs :func:`.cycle.run_demo` (release, collect, autograde, feedback,
 export, score table) on the demo class (:mod:`.demo_class`). ``autograde``
 grades every hand-in of ``submitted/`` on a Dask cluster, with the grades of
-``nbgrader autograde`` (:mod:`.classgrade`).
+``nbgrader autograde`` (:mod:`.classgrade`). ``report`` writes what the class got
+wrong as one offline French page, with its CSV and JSON (:mod:`.report`).
+``export`` writes the grades,
+late penalties included, for Canvas, Moodle or as the course's own table
+(:mod:`.export`); exit code 2, with a message and nothing written, when it
+cannot.
 """
 
 from __future__ import annotations
@@ -45,8 +54,40 @@ def main(argv=None):
     grade.add_argument("--force", action="store_true", help="grade unchanged hand-ins again")
     grade.add_argument("--no-execute", action="store_true", help="do not run the notebooks (same grades; the feedback says so)")
     grade.add_argument("--timeout", type=float, default=None, help="seconds one student may take in all before the task is stopped (default: the kernel's budget + 300)")
+    report = sub.add_parser("report", help="the class report: what the class got wrong (HTML, CSV, JSON)")
+    report.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
+    report.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
+    report.add_argument("--out", default=None, help="folder of rapport_classe.html/.csv/.json (default: the course root)")
+    report.add_argument("--force", action="store_true", help="build it even if some students have no detailed results")
+    export = sub.add_parser("export", help="the grades for Canvas, Moodle, or as the course's full table")
+    export.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
+    export.add_argument("--format", required=True, help="canvas, moodle, moodle-worksheet or csv")
+    export.add_argument("--roster", default=None, help="the class list exported from the LMS (CSV); the worksheet itself for moodle-worksheet")
+    export.add_argument("--out", default=None, help="the file to write (default: exports/<assignment>_<format>.csv)")
+    export.add_argument("--allow-unmatched", action="store_true", help="write the students that match, list the others")
+    export.add_argument("--item", default=None, help="the LMS's name of the assignment (default: the assignment)")
+    export.add_argument("--detail", action="store_true", help="canvas: a column per notebook and per written answer too")
+    export.add_argument("--moodle-user", default="username", help="moodle: the user column, email, idnumber or username (default)")
+    export.add_argument("--moodle-lang", default="fr", help="moodle: the language of Moodle's column names, fr (default) or en")
+    export.add_argument("--out-of", type=float, default=None, help="LMS formats: grades scaled to this maximum")
+    export.add_argument("--bom", action="store_true", help="UTF-8 with a byte-order mark, for Excel")
+    export.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
     args = parser.parse_args(argv)
     root = Path.cwd()
+    if args.command == "report":
+        return _report(root, args)
+    if args.command == "export":
+        from .export import ExportError, export_grades
+        try:
+            export_grades(
+                root, args.assignment, args.format, roster=args.roster, out=args.out, db_url=args.db_url, item=args.item,
+                detail=args.detail, moodle_user=args.moodle_user, moodle_lang=args.moodle_lang, out_of=args.out_of,
+                bom=args.bom, allow_unmatched=args.allow_unmatched,
+            )
+        except ExportError as exc:
+            print(f"export : {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "autograde":
         from .classgrade import autograde_class
         from .classgrade.gradebook import ClassgradeError
@@ -65,6 +106,40 @@ def main(argv=None):
     elif args.command == "submissions":
         for student, folder in build_demo_class(root).items():
             print(f"{student}: {folder.relative_to(root)}")
+    return 0
+
+
+def _existing_gradebook(root, db_url):
+    """A SQLite gradebook must exist: opening one that does not would create it."""
+    from sqlalchemy.engine import make_url
+
+    from .report import ReportError
+
+    if db_url is None:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() if (root / "nbgrader_config.py").is_file() else None
+        db_url = config.CourseDirectory.db_url if config is not None and "db_url" in config.CourseDirectory else None
+    if db_url:
+        url = make_url(db_url)
+        if url.drivername.startswith("sqlite") and url.database and not (root / url.database).is_file():
+            raise ReportError(f"pas de carnet de notes à {url.database} : rien à rapporter.")
+
+
+def _report(root, args):
+    from .classgrade.gradebook import ClassgradeError
+    from .classgrade.run import load_course
+    from .report import ReportError, build_report
+
+    try:
+        _existing_gradebook(root, args.db_url)
+        course = load_course(root, args.assignment, args.db_url)
+        paths = build_report(course.root, args.assignment, course.db_url, course.course_id, out=args.out, force=args.force)
+    except (ClassgradeError, ReportError) as exc:
+        print(f"rapport : {exc} Aucun fichier écrit.", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
     return 0
 
 

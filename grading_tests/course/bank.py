@@ -46,15 +46,15 @@ def _body_lines(node):
     return (first.end_lineno if has_doc else first.lineno - 1), node.end_lineno
 
 
-def wrong_body(bank_file, name):
+def wrong_body(bank_file, name, near_miss=True):
     """(signature, body lines) of ``name`` in the bank file ``bank_file`` (relative to the bank).
 
-    The file must be a near miss that defines exactly ``name`` and imports
-    nothing an answer cell lacks; otherwise ValueError.
+    The file must define exactly ``name`` and import nothing an answer cell
+    lacks, and be a near miss unless ``near_miss`` is False; otherwise ValueError.
     """
     path = BANK / bank_file
     text = path.read_text(encoding="utf-8")
-    if CREDIT not in text.splitlines():
+    if near_miss and CREDIT not in text.splitlines():
         raise ValueError(f"{bank_file}: not a near miss ({CREDIT!r} missing)")
     tree = ast.parse(text)
     for node in tree.body:
@@ -68,12 +68,12 @@ def wrong_body(bank_file, name):
     return ast.dump(node.args), text.split("\n")[start:end]
 
 
-def with_wrong_body(source, name, bank_file):
+def with_wrong_body(source, name, bank_file, near_miss=True):
     """``source`` with the code of its top-level ``name`` replaced by the bank file's.
 
     Raises ValueError if the bank file's signature differs from the one in ``source``.
     """
-    signature, body = wrong_body(bank_file, name)
+    signature, body = wrong_body(bank_file, name, near_miss)
     node = _definition(ast.parse(source), name)
     if ast.dump(node.args) != signature:
         raise ValueError(f"{bank_file}: the signature of {name} differs from the notebook's")

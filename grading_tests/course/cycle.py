@@ -11,12 +11,21 @@
    ``python -m grading_tests.course autograde 06_reseaux_de_neurones --force``
    (:mod:`.classgrade`; the grades of ``nbgrader autograde``);
 4. feedback: ``nbgrader generate_feedback 06_reseaux_de_neurones --force``;
-5. export: ``nbgrader export`` writes ``grades.csv``;
-6. prints the score table (student × notebook, total, answers left to grade by hand).
+5. export: ``python -m grading_tests.course export 06_reseaux_de_neurones
+   --format canvas|moodle|csv`` writes ``exports/06_reseaux_de_neurones_<format>.csv``,
+   and ``nbgrader export`` writes ``grades.csv``;
+6. prints the score table (student × notebook, late penalty, total, answers
+   left to grade by hand), then the Canvas and Moodle files.
+
+The demo's due date (:data:`.demo_class.DUEDATE`) goes into the gradebook
+with the students, and the course root's ``extensions.csv`` is the demo's
+(:data:`.demo_class.EXTENSIONS`), so the late policy of ``nbgrader_config.py``
+shows: a penalty, the grace period, an extension.
 
 Its outputs (``gradebook.db``, ``autograded/<élève>/``, ``feedback/``,
-``grades.csv``) are rebuilt from scratch; it refuses to touch a gradebook that
-holds students outside the demo class.
+``grades.csv``, ``exports/``) are rebuilt from scratch; it refuses to touch a
+gradebook, a ``submitted/`` or an ``extensions.csv`` that holds students
+outside the demo class.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .demo_class import STUDENTS, build_demo_class
+from .demo_class import DUEDATE, STUDENTS, build_demo_class
 from .environment import nbgrader, nbgrader_env
 from .handins import ASSIGNMENT
 
@@ -36,6 +45,7 @@ __all__ = [
     "nbgrader",
     "generate_release",
     "register_students",
+    "export_demo",
     "collected_students",
     "score_table",
     "format_score_table",
@@ -79,13 +89,34 @@ def _reset(root, students):
         shutil.rmtree(root / "autograded" / student, ignore_errors=True)
         shutil.rmtree(root / "feedback" / student, ignore_errors=True)
     (root / "grades.csv").unlink(missing_ok=True)
+    for fmt in DEMO_EXPORTS:
+        (root / "exports" / f"{ASSIGNMENT}_{fmt}.csv").unlink(missing_ok=True)
 
 
-def register_students(root, students):
+def register_students(root, students, duedate=None):
+    """The students in the gradebook, and the assignment's due date when given."""
+    from nbgrader.utils import parse_utc
+
     with _gradebook(root) as gb:
         for student in students:
             first, last = STUDENTS.get(student, (None, None))
             gb.update_or_create_student(student, first_name=first, last_name=last)
+        if duedate is not None:
+            gb.update_or_create_assignment(ASSIGNMENT, duedate=parse_utc(duedate))
+
+
+DEMO_EXPORTS = ("canvas", "moodle", "csv")
+
+
+def export_demo(root):
+    """The demo class's exports (exports/<assignment>_<format>.csv) and nbgrader's grades.csv; seconds taken."""
+    from .export import export_grades
+
+    start = time.perf_counter()
+    paths = {fmt: export_grades(root, ASSIGNMENT, fmt, err=sys.stdout) for fmt in DEMO_EXPORTS}
+    sys.stdout.flush()
+    nbgrader(root, "export")  # reads the penalties the export just stored
+    return paths, time.perf_counter() - start
 
 
 def collected_students(root):
@@ -110,23 +141,25 @@ def score_table(root):
             cells = {nb.name: (nb.score, nb.max_score) for nb in submission.notebooks}
             # every cell the formgrader flags, so the table and the formgrader agree
             manual = sum(1 for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade)
-            rows.append((student, cells, submission.score, submission.max_score, manual))
+            penalty = float(submission.late_submission_penalty or 0)
+            rows.append((student, cells, penalty, submission.score - penalty, submission.max_score, manual))
     return notebooks, rows
 
 
 def format_score_table(notebooks, rows):
     short = [n.split("_", 2)[1] if n.count("_") >= 2 else n for n in notebooks]
-    header = f"{'élève':<16}" + "".join(f"{s:>12}" for s in short) + f"{'total':>14}{'à corriger':>12}"
+    header = f"{'élève':<16}" + "".join(f"{s:>12}" for s in short) + f"{'retard':>9}{'total':>14}{'à corriger':>12}"
     lines = [header, "-" * len(header)]
-    for student, cells, score, max_score, manual in rows:
+    for student, cells, penalty, score, max_score, manual in rows:
         line = f"{student:<16}"
         for name in notebooks:
             got, out_of = cells.get(name, (0.0, 0.0))
             line += f"{got:>7g}/{out_of:<4g}"
-        line += f"{score:>8g}/{max_score:<5g}{manual:>12}"
+        line += f"{('-%g' % round(penalty, 2)) if penalty else '0':>9}{round(score, 2):>8g}/{max_score:<5g}{manual:>12}"
         lines.append(line)
     lines.append("")
     lines.append("Colonnes : notebooks 06_1 … 06_5 (points notés / points du notebook, réponses rédigées comprises) ;")
+    lines.append("« retard » : pénalité de retard (nbgrader_config.py, extensions.csv) ; « total » : après pénalité ;")
     lines.append("« à corriger » : réponses rédigées qui attendent une note à la main (formgrader).")
     return "\n".join(lines)
 
@@ -140,13 +173,19 @@ def run_demo(root, seed=None, rebuild_submissions=False):
     strangers = [s for s in collected_students(root) if s not in STUDENTS]
     if strangers:
         raise SystemExit(f"submitted/ holds students outside the demo class ({', '.join(strangers[:5])}): run the demo in a copy.")
+    from .export.run import load_settings
+
+    strangers = [s for s in load_settings(root)[2].extensions(root) if s not in STUDENTS]
+    if strangers:
+        raise SystemExit(f"extensions.csv names students outside the demo class ({', '.join(strangers[:5])}): run the demo in a copy.")
     _reset(root, sorted(STUDENTS))
     times["release"] = generate_release(root)
     if rebuild_submissions or not collected_students(root):
         build_demo_class(root)
     students = collected_students(root)
     print(f"== 2. collect : {len(students)} soumission(s) dans submitted/ : {', '.join(students)}")
-    register_students(root, students)
+    register_students(root, students, duedate=DUEDATE)
+    print(f"   date limite du devoir : {DUEDATE} ; prolongations : extensions.csv")
     print(f"== 3. autograde : python -m grading_tests.course autograde {ASSIGNMENT} --force (workers Dask locaux)", flush=True)
     from .classgrade import autograde_class
 
@@ -154,15 +193,22 @@ def run_demo(root, seed=None, rebuild_submissions=False):
     code = autograde_class(root, ASSIGNMENT, seed=seed, force=True)
     times["autograde"] = time.perf_counter() - start
     sys.stdout.flush()
-    if code != 0:
-        raise RuntimeError("the class autograde reported a failed submission (see its table above and logs/)")
+    with _gradebook(root) as gb:
+        graded = {submission.student.id for submission in gb.find_assignment(ASSIGNMENT).submissions}
+    missing = sorted(set(students) - graded)
+    if code != 0 or missing:  # the command exits 0 once every folder has its line: a failure is a line
+        raise RuntimeError(f"the class autograde left {', '.join(missing) or 'the class'} without a grade "
+                           "(see its table above and logs/)")
     print(f"== 4. feedback : nbgrader generate_feedback {ASSIGNMENT} --force")
     _, _, times["feedback"] = nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
-    print("== 5. export : nbgrader export -> grades.csv")
-    _, _, times["export"] = nbgrader(root, "export")
+    print(f"== 5. export : python -m grading_tests.course export {ASSIGNMENT} --format canvas|moodle|csv ; nbgrader export -> grades.csv")
+    paths, times["export"] = export_demo(root)
     print("== 6. notes")
     notebooks, rows = score_table(root)
     print(format_score_table(notebooks, rows))
+    for fmt in ("canvas", "moodle"):
+        print(f"\n{paths[fmt].relative_to(root)} :")
+        print(paths[fmt].read_text(encoding="utf-8").replace("\r\n", "\n"), end="")
     print()
     print("Durées : " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     return times

@@ -1,7 +1,9 @@
 """The demo class: submissions built from the course's own notebooks and the bank.
 
 ``python -m grading_tests.course submissions`` writes them to ``submitted/``
-(nbgrader's layout, ``submitted/<élève>/<devoir>/*.ipynb`` + ``timestamp.txt``):
+(nbgrader's layout, ``submitted/<élève>/<devoir>/*.ipynb`` + ``timestamp.txt``,
+each handed in at its :data:`TIMESTAMPS` against the demo's :data:`DUEDATE`;
+the course root's ``extensions.csv`` is the demo's, :data:`EXTENSIONS`):
 
 - ``eleve_correct``: the release with every answer cell holding the source's
   solution;
@@ -32,7 +34,7 @@ from .handins import (
     write_submission,
 )
 
-__all__ = ["STUDENTS", "partial", "hostile", "build_demo_class"]
+__all__ = ["STUDENTS", "DUEDATE", "TIMESTAMPS", "EXTENSIONS", "partial", "hostile", "build_demo_class"]
 
 # id -> (first name, last name), as registered in the gradebook.
 STUDENTS = {
@@ -41,6 +43,19 @@ STUDENTS = {
     "eleve_partiel": ("Paula", "Partielle"),
     "eleve_hostile": ("Hector", "Hostile"),
 }
+# The demo's due date (the demo puts it in the gradebook), and when each student handed in
+# (timestamp.txt, UTC): the untouched release on the dot, the hostile student 10 minutes
+# late (within the grace period), the partial one 25 h 05 late (two started days: -20 %),
+# the correct one 39 hours late but with an extension (EXTENSIONS).
+DUEDATE = "2025-03-14 19:00:00 Europe/Paris"
+TIMESTAMPS = {
+    "eleve_correct": "2025-03-16 09:00:00.000000 UTC",
+    "eleve_vierge": "2025-03-14 18:00:00.000000 UTC",
+    "eleve_partiel": "2025-03-15 19:05:00.000000 UTC",
+    "eleve_hostile": "2025-03-14 18:10:00.000000 UTC",
+}
+# The demo class's extensions.csv, as committed at the course root.
+EXTENSIONS = "student,deadline,reason\neleve_correct,2025-03-16 23:59,certificat médical (démo)\n"
 
 
 def partial(solved_nbs):
@@ -177,5 +192,6 @@ def build_demo_class(root, students=None):
     folders = {}
     for student in students or STUDENTS:
         notebooks, extra = plans[student]
-        folders[student] = write_submission(root / "submitted" / student / ASSIGNMENT, notebooks, extra_files=extra)
+        folders[student] = write_submission(root / "submitted" / student / ASSIGNMENT, notebooks,
+                                            timestamp=TIMESTAMPS[student], extra_files=extra)
     return folders

@@ -28,6 +28,7 @@ from ..checks import (
     expect_untouched,
     fmt,
     later_checks,
+    same_failures,
     stage_as,
 )
 from ..checks.elementwise import TANH_EDGES, check_alpha, check_elementwise
@@ -68,6 +69,16 @@ def _sigmoid_derivative_overflow(sides, observed):
         "puis σ(z)(1 − σ(z)).",
     )
 
+def _alpha_diagnoses(reference):
+    """The mistakes of a call with ``alpha``: at 0, the default slope instead (0 taken for no value)."""
+
+    def found(z, alpha):
+        mistake = mistakes.alpha_zero_as_default if alpha == 0 else mistakes.alpha_ignored
+        return [mistake(reference).diagnosis(z, alpha)]
+
+    return found
+
+
 @grader("sigmoid", points=1)
 def grade_sigmoid(g):
     check_elementwise(g, ref.sigmoid, diagnoses(mistakes.SIGMOID), overflow_hint=_sigmoid_overflow)
@@ -86,7 +97,7 @@ def grade_relu(g):
 @grader("leaky_relu", points=1)
 def grade_leaky_relu(g):
     check_elementwise(g, ref.leaky_relu, diagnoses(mistakes.LEAKY_RELU))
-    check_alpha(g, ref.leaky_relu, "leaky_relu", diagnoses([mistakes.alpha_ignored(ref.leaky_relu)]))
+    check_alpha(g, ref.leaky_relu, "leaky_relu", _alpha_diagnoses(ref.leaky_relu))
 
 
 @grader("sigmoid_derivative", points=1)
@@ -109,12 +120,7 @@ def grade_relu_derivative(g):
 @grader("leaky_relu_derivative", points=1)
 def grade_leaky_relu_derivative(g):
     check_elementwise(g, ref.leaky_relu_derivative, diagnoses(mistakes.LEAKY_RELU_DERIVATIVE))
-    check_alpha(
-        g,
-        ref.leaky_relu_derivative,
-        "leaky_relu_derivative",
-        diagnoses([mistakes.alpha_ignored(ref.leaky_relu_derivative)]),
-    )
+    check_alpha(g, ref.leaky_relu_derivative, "leaky_relu_derivative", _alpha_diagnoses(ref.leaky_relu_derivative))
 
 
 # --- softmax -----------------------------------------------------------------
@@ -162,17 +168,6 @@ def _softmax_mistakes(Z):
     """The diagnoses of a wrong softmax of Z; on a 3-d Z, axis=1 first."""
     catalogue = ([mistakes.SOFTMAX_AXIS_1] if Z.ndim == 3 else []) + mistakes.SOFTMAX
     return [mistake.diagnosis(Z) for mistake in catalogue]
-
-
-def _same_failures(got, candidate):
-    """``got`` is ``candidate``: finite at the same entries, with the same values there."""
-    got = np.asarray(got, dtype=float)
-    if got.shape != candidate.shape:
-        return False
-    finite = np.isfinite(candidate)
-    if not np.array_equal(np.isfinite(got), finite):
-        return False
-    return close(got[finite], candidate[finite], 1e-4, 1e-8)
 
 
 def _tie_hint(got, Z):
@@ -223,7 +218,7 @@ def _check_large_scores(g, Z, what):
         compare(out, expected, what, inputs={"Z": Z}, stage="property", work=False)
     except Fail as fail:
         for diagnosis in diagnoses(mistakes.SHIFTS)(Z):
-            if _same_failures(out, diagnosis[1]):
+            if same_failures(out, diagnosis[1]):
                 fail.hint = diagnosis[0]
                 fail.kind = "near_miss" if isinstance(diagnosis, NearMiss) else None
                 raise

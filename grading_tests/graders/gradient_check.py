@@ -28,7 +28,6 @@ import reference_impl as ref
 from ..checks import (
     RTOL,
     as_array,
-    as_real_scalar,
     call_with_hints,
     close,
     compare,
@@ -40,10 +39,11 @@ from ..checks import (
     stage_as,
 )
 from ..framework import Fail, grader
-from ..mistakes.gradient_check import (
-    CLOSURE_RIGHT, COPY_HINT, DEFAULT_EPSILON, NDIM_HINT, NORMS, NOT_RESTORED_HINT, OTHER_F_REASON, PART_COPY_HINT,
-    SPECTRAL_HINT, gc_mistakes, numeric_mistakes, relative_difference, OWN_NOTE, OWN_ZEROS_HINT, closure_hint,
-    epsilon_not_passed, gc_value, no_work_reason, zero_hint,
+from ..mistakes.gradient_check import DEFAULT_EPSILON, gc_mistakes, numeric_mistakes, relative_difference
+from ..mistakes.gradient_evidence import (
+    CLOSURE_RIGHT, COPY_HINT, GC_OWN_RTOL, NDIM_HINT, NOT_RESTORED_HINT, OTHER_F_REASON, OWN_NOTE, OWN_ZEROS_HINT,
+    PART_COPY_HINT, ZERO_ANALYTIC_HINT, closure_hint, confirm_mistakes, epsilon_not_passed, expect_calls,
+    expect_gc_vectors_right, gc_probe, gc_value, near, no_work_reason, own_numeric, probe, same_value, zero_hint,
 )
 from ..mistakes.scalar_functions import (
     GC_ERROR_RANGE, LARGE_EPSILON, SOFTMAX_EPSILON, cubic, describe, expect_restored, quadratic, softmax_loss,
@@ -57,19 +57,15 @@ GC_CORRECT_MAX = 1e-6
 # Both gradients zero: the numerator is exactly 0, so any guard of the 0/0
 # (a test, a max, a tiny term added) gives 0; nan does not pass.
 GC_ZERO_MAX = 1e-12
-# A value this close to a known mistake's is taken for it (the mistakes give
-# values of 1e-2 to 1, or ~1e-9 for an ε that never reaches éq. 57).
-GC_DIAGNOSIS_ATOL = 1e-6
-# Two computations of gradient_check agree to this relative tolerance when
-# one uses the student's numerical_gradient (see _own_numeric).
-GC_OWN_RTOL = 1e-6
-# Two calls of gradient_check "give the same value" to this relative
-# tolerance: a value computed from the inputs moves by far more (the probes
-# change its expected value by 10 % or more).
-GC_SAME_RTOL = 1e-9
 
 
 # --- numerical_gradient ----------------------------------------------------------
+
+# |θᵢ| of the values stage: the quadratic f is exact for any step, so a step
+# relative to |θᵢ| passes there at any |θᵢ| away from 0, and fails on the
+# cubic f at |θᵢ| > 1, where its error grows with θᵢ² (THETA_LARGE).
+THETA_VALUES = (0.5, 2.0)
+THETA_LARGE = (1.5, 3.0)
 
 
 def _numeric_call(g, tf, theta, eps_args, stage):
@@ -84,28 +80,38 @@ def _numeric_call(g, tf, theta, eps_args, stage):
     return outcome, grad, what
 
 
+def _theta(g, shape, low, high):
+    """θ with entries of magnitude in [low, high] and random signs: |θ| > 1 shows a step relative to
+    |θᵢ|, and no entry near 0 leaves that step to rounding (a grade that would depend on the seed)."""
+    return g.rng.uniform(low, high, shape) * g.rng.choice([-1.0, 1.0], shape)
+
+
 def _restore_hint(fail, theta, outcome, eps):
     if unrestored(theta, outcome.args_after[1], eps)[0]:
         fail.hint = NOT_RESTORED_HINT
 
 
-def _expect_numeric(g, outcome, grad, what, theta, expected, diagnoses, stage, eps):
-    """Values of one call; at the property stage no failure carries a kind (values were right before)."""
+def _expect_numeric(g, outcome, grad, what, theta, expected, diagnoses, stage, eps, centred=False):
+    """Values of one call; at the property stage no failure carries a kind (values were right before).
+    Values right, or a named near-miss, from fewer evaluations of f than they need show no work."""
     if stage == "property":
         diagnoses = [tuple(d) for d in diagnoses]  # a NearMiss is a values-stage verdict
     with stage_as(stage):
         try:
             compare(grad, expected, what, diagnoses=diagnoses, work=False)
         except Fail as fail:
+            if fail.kind == "near_miss":
+                expect_calls(outcome, theta, what, stage, False)
             _restore_hint(fail, theta, outcome, eps)
             raise
+    expect_calls(outcome, theta, what, stage, centred)
 
 
 def _probe_other_f(g, theta, grad, expected):
     """Why the gradient shows no work because it stays the same for another f, or None."""
     tf, f, _ = cubic(g.rng, theta.shape)
     expected_other = ref.numerical_gradient(f, theta.copy())
-    other = _probe(g, g.spec.target, tf, theta)
+    other = probe(g, g.spec.target, tf, theta)
     if (
         isinstance(other, np.ndarray)
         and other.shape == grad.shape
@@ -130,19 +136,20 @@ def _expect_numeric_work(g, outcome, grad, expected, what, theta):
 def grade_numerical_gradient(g):
     # A matrix θ, a quadratic f reading its argument (éq. 57 is exact on it,
     # up to rounding), the default ε.
-    theta_a = g.rng.standard_normal((3, 4))
+    theta_a = _theta(g, (3, 4), *THETA_VALUES)
     tf_a, f_a, grad_a = quadratic(g.rng, theta_a.shape)
     expected_a = ref.numerical_gradient(f_a, theta_a.copy())
     outcome_a, got_a, what_a = _numeric_call(g, tf_a, theta_a, (), "runs")
     if not close(got_a, expected_a):
         _expect_numeric_work(g, outcome_a, got_a, expected_a, what_a, theta_a)
-    diagnoses_a = numeric_mistakes(f_a, theta_a, DEFAULT_EPSILON, grad_a(theta_a))
+    restored = not unrestored(theta_a, outcome_a.args_after[1], DEFAULT_EPSILON)[0]
+    diagnoses_a = numeric_mistakes(f_a, theta_a, DEFAULT_EPSILON, grad_a(theta_a), restored=restored)
     _expect_numeric(g, outcome_a, got_a, what_a, theta_a, expected_a, diagnoses_a, "values", DEFAULT_EPSILON)
 
     # The same kind of θ and f, but f reads θ through a closure, as the loss
     # of the notebook's own check does: perturbations made on copies of θ
     # never reach it.
-    theta_c = g.rng.standard_normal((3, 4))
+    theta_c = _theta(g, (3, 4), *THETA_VALUES)
     tf_c, f_c, _ = quadratic(g.rng, theta_c.shape, closure=True)
     expected_c = ref.numerical_gradient(f_c, theta_c.copy())
     outcome_c, got_c, what_c = _numeric_call(g, tf_c, theta_c, (), "values")
@@ -154,15 +161,17 @@ def grade_numerical_gradient(g):
         fail.hint = COPY_HINT if not np.any(got_c) else PART_COPY_HINT
         _restore_hint(fail, theta_c, outcome_c, DEFAULT_EPSILON)
         raise
+    expect_calls(outcome_c, theta_c, what_c, "values", False)
 
-    # A vector θ, a cubic f and a large ε: one-sided differences (the named
-    # near-miss) and an ignored ε show.
-    theta_b = g.rng.standard_normal(int(g.rng.integers(5, 9)))
+    # A vector θ with |θᵢ| > 1, a cubic f and a large ε: one-sided differences
+    # (the named near-miss), an ignored ε and a step relative to |θᵢ| show.
+    theta_b = _theta(g, int(g.rng.integers(5, 9)), *THETA_LARGE)
     tf_b, f_b, grad_b = cubic(g.rng, theta_b.shape)
     expected_b = ref.numerical_gradient(f_b, theta_b.copy(), LARGE_EPSILON)
     outcome_b, got_b, what_b = _numeric_call(g, tf_b, theta_b, (LARGE_EPSILON,), "values")
-    diagnoses_b = numeric_mistakes(f_b, theta_b, LARGE_EPSILON, grad_b(theta_b), near_miss=True)
-    _expect_numeric(g, outcome_b, got_b, what_b, theta_b, expected_b, diagnoses_b, "values", LARGE_EPSILON)
+    restored = not unrestored(theta_b, outcome_b.args_after[1], LARGE_EPSILON)[0]
+    diagnoses_b = numeric_mistakes(f_b, theta_b, LARGE_EPSILON, grad_b(theta_b), near_miss=True, restored=restored)
+    _expect_numeric(g, outcome_b, got_b, what_b, theta_b, expected_b, diagnoses_b, "values", LARGE_EPSILON, centred=True)
 
     expect_restored(theta_a, outcome_a.args_after[1], DEFAULT_EPSILON)
     expect_restored(theta_c, outcome_c.args_after[1], DEFAULT_EPSILON)
@@ -175,8 +184,10 @@ def grade_numerical_gradient(g):
     outcome, got, what = _numeric_call(g, tf_s, theta_s, (SOFTMAX_EPSILON,), "property")
     _expect_numeric(g, outcome, got, what, theta_s, grad_s(theta_s), (), "property", SOFTMAX_EPSILON)
 
-    # Any shape: a 3-d θ read through a closure, and a θ with a single entry.
-    for theta, closure in ((g.rng.standard_normal((2, 3, 2)), True), (g.rng.standard_normal(1), False)):
+    # Any shape: a 3-d θ read through a closure, a θ with a single entry, and
+    # edge values: an entry exactly 0 beside large ones.
+    edges = np.concatenate([[0.0], _theta(g, 3, *THETA_LARGE) * 4])
+    for theta, closure in ((g.rng.standard_normal((2, 3, 2)), True), (g.rng.standard_normal(1), False), (edges, False)):
         tf, f, gradient = quadratic(g.rng, theta.shape, closure=closure)
         expected = ref.numerical_gradient(f, theta.copy())
         outcome, got, what = _numeric_call(g, tf, theta, (), "property")
@@ -189,58 +200,14 @@ def grade_numerical_gradient(g):
 # --- gradient_check --------------------------------------------------------------
 
 
-def _expect_gc_vectors_right(g, value, num, ana, what):
-    """Spectral norms on matrices, and right on vectors: right on a named part of the inputs."""
-    candidate = relative_difference(num, ana, NORMS["spectral"])
-    if num.ndim != 2 or abs(value - candidate) > 1e-4 * abs(candidate) + GC_DIAGNOSIS_ATOL:
-        return
-    theta = g.rng.standard_normal(int(g.rng.integers(5, 9)))
-    tf, f, gradient = cubic(g.rng, theta.shape)
-    ana_v = gradient(theta) + with_error(g.rng, gradient(theta), GC_ERROR_RANGE)
-    if close(_gc_probe(g, tf, theta, ana_v), ref.gradient_check(f, theta.copy(), ana_v), RTOL, 0.0):
-        raise Fail(
-            "values",
-            f"{what} : attendu {fmt(relative_difference(num, ana))}, obtenu {fmt(value)}. Les valeurs sont justes "
-            "quand θ et les gradients sont des vecteurs, fausses quand ce sont des matrices.",
-            SPECTRAL_HINT,
-            kind="partial",
-        )
-
-
-def _probe(g, target, *args):
-    """The value of another call of the student's ``target``, or None if it gave none."""
-    outcome = g.sandbox.call(target, *args, timeout=g.spec.timeout)
-    return outcome.value if outcome.ok else None
-
-
-def _own_numeric(g, tf, theta, eps_args):
-    """The student's own numerical_gradient on these inputs, if it gives finite values of θ's shape."""
-    value = _probe(g, "numerical_gradient", tf, theta, *eps_args)
-    ok = isinstance(value, np.ndarray) and value.shape == theta.shape and np.all(np.isfinite(value.astype(float)))
-    return value.astype(float) if ok else None
-
-
-def _gc_probe(g, tf, theta, ana):
-    """gradient_check on other inputs, for the no-work probes: a float, or None."""
-    value = _probe(g, g.spec.target, tf, theta, ana)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating, np.ndarray)):
-        return None
-    value = np.asarray(value, dtype=float)
-    return float(value.reshape(())) if value.size == 1 else None
-
-
-def _same(a, b):
-    return a is not None and b is not None and abs(a - b) <= GC_SAME_RTOL * max(abs(a), abs(b))
-
-
 def _expect_gc_work(g, value, tf, theta, f, ana, error, expected, what):
     """A value that stays the same when grad_analytic, or f, changes shows no work."""
     ana_other = ana + error  # the error doubled: the expected value changes by 10 % or more
     tf_other, f_other, _ = cubic(g.rng, theta.shape)
     expected_ana = ref.gradient_check(f, theta.copy(), ana_other)
     expected_f = ref.gradient_check(f_other, theta.copy(), ana)
-    same_ana = _same(value, _gc_probe(g, tf, theta, ana_other))
-    same_f = _same(value, _gc_probe(g, tf_other, theta, ana))
+    same_ana = same_value(value, gc_probe(g, tf, theta, ana_other))
+    same_f = same_value(value, gc_probe(g, tf_other, theta, ana))
     same_ana = same_ana and not close(expected_ana, expected, 1e-3, 0.0)
     same_f = same_f and not close(expected_f, expected, 1e-3, 0.0)
     reason = no_work_reason(value, same_ana, same_f)
@@ -249,7 +216,7 @@ def _expect_gc_work(g, value, tf, theta, f, ana, error, expected, what):
 
 
 def _check_gc(g, call, accept, what, expected_text, diagnoses, stage, *, return_args=False, own_needs_work=False,
-              on_wrong=None, hint=None):
+              on_wrong=None, hint=None, confirm=None):
     """One call of gradient_check on ``call`` = (tf, θ, grad_analytic, eps_args).
 
     ``accept(value)``: right against the reference. A value that is not is
@@ -264,7 +231,7 @@ def _check_gc(g, call, accept, what, expected_text, diagnoses, stage, *, return_
         value = gc_value(outcome.value, what, "type")
         if accept(value):
             return outcome
-        own = _own_numeric(g, tf, theta, eps_args)
+        own = own_numeric(g, tf, theta, eps_args)
         if own is not None:
             mine = relative_difference(own, ana)
             if abs(value - mine) <= GC_OWN_RTOL * abs(mine) + 1e-15:
@@ -276,10 +243,10 @@ def _check_gc(g, call, accept, what, expected_text, diagnoses, stage, *, return_
                     return outcome
         if on_wrong is not None:
             on_wrong(value)
-        for text, candidate in diagnoses:
-            if np.isfinite(candidate) and abs(value - candidate) <= 1e-4 * abs(candidate) + GC_DIAGNOSIS_ATOL:
-                hint = text
-                break
+        texts = list(dict.fromkeys(text for text, candidate in diagnoses if near(value, candidate)))
+        if len(texts) > 1 and confirm is not None:
+            texts = confirm(texts)
+        hint = texts[0] if texts else hint
         raise Fail("values", f"{what} : {expected_text}, obtenu {fmt(value)}.", hint)
 
 
@@ -310,7 +277,21 @@ def grade_gradient_check(g):
         return_args=True,
         own_needs_work=True,
         on_wrong=lambda v: _expect_gc_work(g, v, tf, theta, f, ana, error, expected, what)
-        or _expect_gc_vectors_right(g, v, num, ana, what),
+        or expect_gc_vectors_right(g, v, num, ana, what),
+        confirm=lambda texts: confirm_mistakes(g, tf, theta, num, texts),
+    )
+
+    # The case the check exists for: a backward pass that returns zeros. grad_analytic = 0 against a
+    # numerical gradient that is not: the relative difference is then ‖num‖ / ‖num‖ = 1.
+    theta_0 = g.rng.standard_normal((2, 3))
+    tf_0, f_0, _ = cubic(g.rng, theta_0.shape)
+    ana_0 = np.zeros(theta_0.shape)
+    accept, _, _ = _against_reference(f_0, theta_0, ana_0)
+    _check_gc(
+        g, (tf_0, theta_0, ana_0, ()), accept,
+        f"gradient_check(f, theta, grad_analytic) avec grad_analytic = 0 et un gradient numérique non nul "
+        f"({describe(tf_0, theta_0)})",
+        "attendu 1 (‖num − 0‖ / (‖num‖ + 0))", (), "values", hint=ZERO_ANALYTIC_HINT,
     )
 
     # The same, with an f that reads θ through a closure, as the loss of the

@@ -40,6 +40,16 @@ Scoring, in the stages of the framework:
   beforehand): no work, « le modèle ne dépend pas des étiquettes y_train ».
   Then trained on the other half with one-hot labels, shape (m, 10), as in
   Listing 5 and as the notebook's contract requires: it must learn as well.
+
+Seeds. The grade of a network between 80 % and 95 % cannot be the same under
+every seed, as ``tests/test_seed_stability.py`` asks of the other graders:
+the split is drawn from the seed, and the accuracy measured on 450 held-out
+images has a standard error of √(0.85 × 0.15 / 450) ≈ 1.7 points, which
+moves the credit by 0.7 × 1.7 / 15 ≈ 8 % of the points. Holding it within
+5 % would need about 1 100 test images, 2.5 times the 450 held out, which
+would leave too few of the 1797 digits to train on; or several trainings
+per student (cross-validation), beyond the grading budget. A network above 95 % or at chance gets the same grade under
+every seed; the training is the student's own, often unseeded.
 """
 
 import functools
@@ -125,7 +135,9 @@ def _train(g, X, y, stage):
                 "MLPClassifier (ou PyTorch, Listing 6) sert de point de comparaison dans l'exercice 17.2.2 ; "
                 "la fonction notée doit entraîner votre propre réseau NumPy.",
             )
-    raise Fail(stage, message, hint)
+    fail = Fail(stage, message, hint)
+    fail.status, fail.error = outcome.status, dict(outcome.error or {})  # as Grading.call records them
+    raise fail
 
 
 # --- the returned parameters -----------------------------------------------------------

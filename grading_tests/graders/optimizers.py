@@ -52,6 +52,9 @@ PARAM_SCALE = 0.1
 STEPS = (2, 5)
 # Short run of the property stage, from zero moments (t = 1, 2, ...).
 RUN_STEPS = 3
+# Gradients of this size make √v̂ of the order of ε = 1e-8 (v̂ is v over 1 − β2^t ≈ 0.002t): the default ε
+# is then a large part of the step, and ε = 1e-7 changes it by a factor of 2 to 5.
+EPSILON_SCALE = 1e-9
 
 
 def _state(g, dead_unit=False):
@@ -195,6 +198,65 @@ def _describe(t, hyper):
     return f"adam_update (t = {t}, α = {fmt(lr)}, β1 = {fmt(b1)}, β2 = {fmt(b2)}, ε = {fmt(eps)})"
 
 
+def _expect_same_again(g, fail, got, args, hyper):
+    """Wrong values that change when the very same call is made again come from a state of the
+    function's own (a step counter kept between calls instead of the argument t): that is the
+    evidence, whatever formula they happen to match."""
+    P, G, M, V, t = args
+    lr, b1, b2, eps = hyper
+    try:
+        again = _unpack(g.call(P, G, M, V, t, learning_rate=lr, beta1=b1, beta2=b2, epsilon=eps).value, "", "values")
+    except Fail:
+        return
+    if all(
+        sorted(a) == sorted(b) and all(_matches(a[k], b[k]) for k in a) for a, b in zip(got, again)
+    ):
+        return
+    fail.message += " Un second appel avec exactement les mêmes arguments donne un autre résultat."
+    fail.hint = (
+        "adam_update garde un état d'un appel à l'autre (un compteur de pas global, un attribut…) : le pas t est "
+        "un argument, utilisez-le tel quel ; tout l'état d'Adam passe par parameters, m, v et t."
+    )
+
+
+def _check_edges(g):
+    """Edge values (property stage): gradients of the size of ε with the default hyperparameters,
+    where a changed default ε shows; then β1 = β2 = 0 and α = 1, which ``beta1 or 0.9`` gets wrong."""
+    P, G, M, V = _state(g)
+    scale = EPSILON_SCALE
+    G, M, V = ({k: a * scale for k, a in G.items()}, {k: a * scale for k, a in M.items()},
+               {k: a * scale**2 for k, a in V.items()})
+    t = int(g.rng.integers(*STEPS))
+    defaults = (0.001, 0.9, 0.999, 1e-8)
+    what = _describe(t, defaults) + f" [gradients de l'ordre de {fmt(scale)}, valeurs par défaut]"
+    got = _unpack(g.call(P, G, M, V, t, stage="property").value, what, "property")
+    _check_shapes(*got, P, G, what, "property")
+    try:
+        _check_values(got, (P, G, M, V, t), defaults, what, "property")
+    except Fail as fail:
+        fail.hint = fail.hint or (
+            "avec des gradients de l'ordre de ε, √v̂ + ε dépend de ε : la valeur par défaut de epsilon est 1e-8 "
+            "(éq. 48) ; vérifiez la signature et le dénominateur √v̂ + ε."
+        )
+        raise
+    P, G, M, V = _state(g)
+    t = int(g.rng.integers(*STEPS))
+    edges = (1.0, 0.0, 0.0, 1e-8)
+    what = _describe(t, edges)
+    got = _unpack(
+        g.call(P, G, M, V, t, learning_rate=1.0, beta1=0.0, beta2=0.0, stage="property").value, what, "property"
+    )
+    _check_shapes(*got, P, G, what, "property")
+    try:
+        _check_values(got, (P, G, M, V, t), edges, what, "property")
+    except Fail as fail:
+        fail.hint = fail.hint or (
+            "β1 = 0 et β2 = 0 sont des valeurs permises (m = g, v = g²) : un test comme « beta1 or 0.9 » ou "
+            "« if not beta2 » les prend pour des valeurs absentes. Utilisez les arguments tels quels."
+        )
+        raise
+
+
 @grader("adam_update", points=3)
 def grade_adam_update(g):
     # Call 1: non-default hyperparameters, ε large enough to see where it goes.
@@ -219,8 +281,15 @@ def grade_adam_update(g):
     outcome1 = g.call(P1, G1, M1, V1, t1, return_args=True)
     got1 = _unpack(outcome1.value, what1, "values")
     _check_shapes(*got1, P1, G1, what1, "shape")
-    _check_values(got, (P0, G0, M0, V0, t), hyper, what, "values")
-    _check_values(got1, (P1, G1, M1, V1, t1), defaults, what1, "values")
+    for value, args, hyperparameters, label in (
+        (got, (P0, G0, M0, V0, t), hyper, what),
+        (got1, (P1, G1, M1, V1, t1), defaults, what1),
+    ):
+        try:
+            _check_values(value, args, hyperparameters, label, "values")
+        except Fail as fail:
+            _expect_same_again(g, fail, value, args, hyperparameters)
+            raise
     # The arguments come back untouched: adam_update returns new dicts.
     in_place_hint = (
         "adam_update renvoie de nouveaux dicts parameters, m, v et laisse intacts ceux qu'il reçoit : pas de +=, "
@@ -263,3 +332,4 @@ def grade_adam_update(g):
                     stage="property",
                 )
         P, M, V = got_run
+    _check_edges(g)

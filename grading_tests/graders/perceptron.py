@@ -182,6 +182,23 @@ def grade_perceptron_update(g):
         w_new, b_new, _ = _call(g, w, b, x, y, lr, "property")
         _check_case(w, b, x, y, lr, w_new, b_new, "point sur l'hyperplan", "property")
 
+    # Edge values, on a misclassified positive example: α = 1, α = 0 (no
+    # update at all), and x_i = 0 (only b moves).
+    for label, lr_edge, zero_x in (("α = 1", 1.0, False), ("α = 0", 0.0, False), ("x_i = 0", lr, True)):
+        w, b, x = _random_case(g, -1)
+        if zero_x:
+            x, b = np.zeros(N_FEATURES), -float(g.rng.uniform(MARGIN, 2.0))
+        w_new, b_new, _ = _call(g, w, b, x, 1, lr_edge, "property")
+        try:
+            _check_case(w, b, x, 1, lr_edge, w_new, b_new, f"valeur limite {label}", "property")
+        except Fail as fail:
+            if lr_edge == 0:
+                fail.hint = (
+                    "avec α = 0, w et b ne bougent pas, même sur une erreur : 0 est un taux permis, qu'un test comme "
+                    "« learning_rate or 0.1 » ou « if not learning_rate » prend pour une valeur absente."
+                )
+            raise
+
     # A row of integer data (x_i of dtype int64), on both kinds of mistake.
     for label, sign, y in cases[:2]:
         w, b, x = _random_case(g, sign, integer_x=True)

@@ -45,11 +45,13 @@ def _read(g, what):
     if outcome.status == "error":
         kind = (outcome.error or {}).get("type", "")
         if kind == "NameError":
-            raise Fail(
+            fail = Fail(
                 "runs",
                 f"{name} : pas de réponse, la variable n'est pas définie.",
                 f"dans la cellule de réponse, remplacez « raise NotImplementedError() » par « {name} = … » ({what}).",
             )
+            fail.status = "missing"  # no answer at all: no work, for the class report
+            raise fail
         raise Fail("runs", f"{name} : la variable n'a pas pu être lue ({kind}).")
     if not outcome.ok:
         raise Fail("runs", f"{name} : la variable n'a pas pu être lue par le correcteur ({outcome.status}).")

@@ -18,11 +18,16 @@ column keeps keep_prob of its units; on tiny arrays, (1, 3) and (2, 1),
 called many times, the count per call is binomial too and every entry is
 kept with probability keep_prob, i.e. E[A_out] = A entry by entry. A mask
 judged only on its average over thousands of units would let a fixed number
-of kept units per row pass, which is biased on small layers. Then the edge
-values keep_prob = 1 and training=False.
+of kept units per row pass, which is biased on small layers. E[A_out] = A to
+1 % on a large layer (keep_prob rounded to a percent shows there). Then the
+edge values keep_prob = 1, training=False and an rng Generator given.
 
 Every statistical check allows Z_STAT standard errors (or the matching χ²
-quantile), so a correct mask fails none of them in practice (see Z_STAT).
+quantile), so a correct mask fails none of them in practice (see Z_STAT);
+the 1 % check is screened at α = 0.001 first and confirmed at Z_STAT (see
+BIAS_*). The values stage fails a kept fraction only 10 % or more off
+keep_prob (VALUES_BIAS): a smaller bias is judged at the properties, so that
+its grade does not depend on the seed.
 """
 
 import numpy as np
@@ -30,8 +35,9 @@ import numpy as np
 from ..checks import as_array, close, compare, expect_finite, expect_shape, expect_untouched, fmt, fmt_shape
 from ..framework import Fail, grader
 from ..mistakes.regularization import (
-    OUTPUT_MISTAKES, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, correlation, dependence_on_A, dropout_with_mask,
-    structure_problem,
+    BIAS_HINT, OUTPUT_MISTAKES, RNG_HINT, TEST_TIME_MISTAKES, Z_STAT, binomial_problem, constant_mask, correlation,
+    dependence_on_A, dropout_with_mask, kept_fraction, mean_bias, rounded, rounding_hint, seeded_generator,
+    structure_problem, unpack,
 )
 
 # Activations of a layer: m examples × d units, enough entries (≥ 12 000) for
@@ -55,6 +61,22 @@ TALL = (20_000, 3)
 # shows there. 300 calls of 0.4 ms each.
 SMALL_SHAPES = ((1, 3), (2, 1))
 SMALL_CALLS = 300
+# E[A_out] = A to 1 %: a mask that keeps 1 % too few or too many units (keep_prob
+# rounded to a percent, say) is seen. keep_prob is drawn in the middle of a
+# percent, (k + 0.5) %, so that rounding it moves it by 0.5 point, more than
+# 1 % of it. The kept fraction of n units has standard error
+# √(p(1 − p)/n): a 1 % bias is 0.01·√(n·p/(1 − p)) standard errors, at least
+# 5.6 on BIAS_UNITS (384 000) for p ≥ 0.455, so the screen at Z_SCREEN
+# (α = 0.001) flags it with probability ≥ 0.99; a flagged mask is judged
+# again on BIAS_CONFIRM_UNITS (1 235 000: 10.1 standard errors) at Z_STAT,
+# with power ≥ 0.999, at that keep_prob and at one rounded the other way,
+# which tells a rounded keep_prob (a bias of either sign) from one in
+# proportion to it. A correct mask fails both stages with probability about
+# 0.001 × 2.6e-12. tests/test_statistics.py recomputes these figures.
+BIAS_KEEP_PERCENT = (45, 50)
+BIAS_UNITS = (640, 600)
+BIAS_CONFIRM_UNITS = (1300, 950)
+Z_SCREEN = 3.291
 # A mask correlated with A beyond Z_STAT standard errors is not independent
 # of A; when two calls with the same A also give the same mask, it is a
 # function of A (e.g. the largest activations kept), not a random draw.
@@ -66,25 +88,6 @@ def _activations(g, shape=None):
     if shape is None:
         shape = (int(g.rng.integers(*ROWS)), int(g.rng.integers(*COLUMNS)))
     return g.rng.standard_normal(shape)
-
-
-def _unpack(value, what, stage):
-    """(A_out, mask) of a training call, with types checked."""
-    type_stage = "type" if stage == "values" else stage
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        got = f"un {type(value).__name__} de longueur {len(value)}" if isinstance(value, (tuple, list)) else type(value).__name__
-        raise Fail(type_stage, f"{what} : attendu un tuple de 2 éléments (A_out, mask), obtenu {got}.")
-    A_out, mask = value
-    A_out = as_array(A_out, f"{what} : A_out", stage=type_stage)
-    if mask is None:
-        raise Fail(
-            type_stage,
-            f"{what} : mask vaut None en entraînement (training=True).",
-            "en entraînement, renvoyez le masque utilisé : la rétropropagation en a besoin (§9.2). "
-            "Seul training=False renvoie (A, None).",
-        )
-    mask = as_array(mask, f"{what} : mask", stage=type_stage)
-    return A_out, mask
 
 
 def _check_mask(A, keep_prob, A_out, mask, what, stage):
@@ -121,63 +124,17 @@ def _check_mask(A, keep_prob, A_out, mask, what, stage):
     return maskf
 
 
-def _constant_mask(A, keep_prob, A_out, maskf, what, stage):
-    """A mask of all 0 or all 1 (for keep_prob < 1 on a large layer) draws
-    nothing; so does the output when it is the one of that mask, or A."""
-    if np.all(maskf == maskf.flat[0]):
-        value = int(maskf.flat[0])
-        state = "aucun neurone n'est gardé" if value == 0 else "aucun neurone n'est éteint"
-        out = np.asarray(A_out, dtype=float)
-        if np.array_equal(out, A):
-            state += ", et A_out est une copie de l'entrée A"
-        elif not close(out, dropout_with_mask(A, maskf, keep_prob)):
-            raise Fail(
-                stage,
-                f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}), mais A_out n'est pas "
-                "A * mask / keep_prob pour ce masque.",
-                "renvoyez le masque que vous avez appliqué à A : return A * mask / keep_prob, mask (§9.2).",
-            )
-        raise Fail(
-            stage,
-            f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}) : aucun tirage au hasard.",
-            "chaque neurone est gardé avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob, puis "
-            "A_out = A * mask / keep_prob (§9.2).",
-            kind="no_work",
-        )
-
-
-def _kept_fraction(maskf, keep_prob, what, stage):
-    """The Fail for a kept fraction far from keep_prob, or None."""
-    n = maskf.size
-    kept = float(maskf.mean())
-    tol = Z_STAT * np.sqrt(keep_prob * (1 - keep_prob) / n)
-    if abs(kept - keep_prob) <= tol:
-        return None
-    if abs(kept - (1 - keep_prob)) <= tol:
-        hint = (
-            "la comparaison est inversée : chaque neurone est gardé avec probabilité keep_prob, "
-            "mask = np.random.rand(*A.shape) < keep_prob (§9.2), pas > keep_prob."
-        )
-    elif abs(kept - 0.5) <= Z_STAT * np.sqrt(0.25 / n):
-        hint = "keep_prob semble ignoré (la moitié des neurones est gardée) : utilisez l'argument keep_prob."
-    else:
-        hint = "mask = np.random.rand(*A.shape) < keep_prob garde chaque neurone avec probabilité keep_prob (§9.2)."
-    return Fail(
-        stage,
-        f"{what} : {100 * kept:.1f} % des neurones sont gardés, attendu keep_prob = {100 * keep_prob:.1f} % "
-        f"(tolérance ± {100 * tol:.1f} % sur {n} neurones) ; E[A_out] vaudrait alors {kept / keep_prob:.3f} × A.",
-        hint,
-    )
-
-
 def _compare_output(A, keep_prob, A_out, maskf, what, stage):
+    expected = dropout_with_mask(A, maskf, keep_prob)
+    # The named mistakes are worked out only for a wrong A_out: on a million units they cost.
+    diagnoses = [] if close(A_out, expected) else [m.diagnosis(A, maskf, keep_prob) for m in OUTPUT_MISTAKES]
     compare(
         A_out,
-        dropout_with_mask(A, maskf, keep_prob),
+        expected,
         f"{what} : A_out comparé à A * mask / keep_prob (avec votre mask)",
         inputs={"A": A, "mask": maskf},
         stage=stage,
-        diagnoses=[mistake.diagnosis(A, maskf, keep_prob) for mistake in OUTPUT_MISTAKES],
+        diagnoses=diagnoses,
     )
 
 
@@ -187,7 +144,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
     floats. ``before_fraction(maskf)`` runs more specific checks of the mask
     before its kept fraction."""
     maskf = _check_mask(A, keep_prob, A_out, mask, what, stage)
-    _constant_mask(A, keep_prob, A_out, maskf, what, stage)
+    constant_mask(A, keep_prob, A_out, maskf, what, stage)
     r, z = dependence_on_A(A, maskf)
     if z > Z_STAT:
         raise Fail(
@@ -201,7 +158,7 @@ def _check_training_call(A, keep_prob, A_out, mask, what, stage, before_fraction
         raise Fail(stage, f"{what} : {problem[1]}.", problem[2])
     if before_fraction is not None:
         before_fraction(maskf)
-    fraction = _kept_fraction(maskf, keep_prob, what, stage)
+    fraction = kept_fraction(maskf, keep_prob, what, stage, correlated=bool(problem))
     if fraction and problem:
         # The tolerance of the kept fraction assumes independent entries:
         # with correlated ones, the correlation is what was seen.
@@ -217,22 +174,24 @@ def _check_tall_batch(g):
     keep = float(np.round(g.rng.uniform(*KEEP_MID), 3))
     A = _activations(g, TALL)
     what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
-    A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+    A_out, mask = unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
 
     def per_row(maskf):
-        problem = binomial_problem(maskf.sum(axis=1), A.shape[1], keep, what, "ligne")
+        problem = binomial_problem(maskf.sum(axis=1), A.shape[1], keep, what, "ligne", shape_only=True)
         if problem:
             raise Fail("property", *problem)
 
     maskf = _check_training_call(A, keep, A_out, mask, what, "property", before_fraction=per_row)
     m = A.shape[0]
     tol = Z_STAT * np.sqrt(keep * (1 - keep) / m)
+    overall = float(maskf.mean())  # a column against the whole mask: a bias of every unit is the 1 % check's
     for j, kept in enumerate(maskf.mean(axis=0)):
-        if abs(kept - keep) > tol:
+        if abs(kept - overall) > tol:
             raise Fail(
                 "property",
-                f"{what} : la colonne {j} garde {100 * kept:.1f} % de ses {m} neurones, attendu keep_prob = "
-                f"{100 * keep:.1f} % (tolérance ± {100 * tol:.1f} %) : E[A_out[:, {j}]] = {kept / keep:.3f} × A[:, {j}].",
+                f"{what} : la colonne {j} garde {100 * kept:.1f} % de ses {m} neurones, contre {100 * overall:.1f} % "
+                f"pour tout le masque et keep_prob = {100 * keep:.1f} % (tolérance ± {100 * tol:.1f} %) : "
+                f"E[A_out[:, {j}]] = {kept / keep:.3f} × A[:, {j}].",
                 "chaque neurone, quelle que soit sa colonne, est gardé avec probabilité keep_prob : "
                 "mask = rng.random(A.shape) < keep_prob (§9.2).",
             )
@@ -258,8 +217,9 @@ def _check_small_calls(g, shape):
     A = g.rng.uniform(0.5, 2.0, shape) * g.rng.choice([-1.0, 1.0], shape)
     what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(shape)}"
     masks = np.empty((SMALL_CALLS,) + shape)
-    for c in range(SMALL_CALLS):
-        A_out, mask = _unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+    values = g.call(A, keep_prob=keep, stage="property", repeat=SMALL_CALLS).value
+    for c, value in enumerate(values):
+        A_out, mask = unpack(value, what, "property")
         for arr, name in ((A_out, "A_out"), (mask, "mask")):
             if arr.shape != shape:
                 raise Fail("property", f"{what} : {name} de forme {fmt_shape(arr.shape)}, attendu {fmt_shape(shape)}.")
@@ -289,21 +249,50 @@ def _check_small_calls(g, shape):
         )
 
 
+def _bias_call(g, keep, units):
+    A = _activations(g, units)
+    what = f"dropout_forward(A, keep_prob={fmt(keep)}) avec A de forme {fmt_shape(A.shape)}"
+    A_out, mask = unpack(g.call(A, keep_prob=keep, stage="property").value, what, "property")
+    maskf = _check_mask(A, keep, A_out, mask, what, "property")
+    _compare_output(A, keep, A_out, maskf, what, "property")
+    return maskf, what
+
+
+def _check_mean_bias(g):
+    """E[A_out] = A to 1 %: the kept fraction screened on BIAS_UNITS units, and when it fails, judged
+    on BIAS_CONFIRM_UNITS at this keep_prob and at one rounded the other way (see BIAS_*)."""
+    keeps = [(k + 0.5) / 100 for k in range(*BIAS_KEEP_PERCENT)]  # Python floats, rounded as a student's code would
+    keep = keeps[int(g.rng.integers(len(keeps)))]
+    maskf, _ = _bias_call(g, keep, BIAS_UNITS)
+    if mean_bias(maskf, keep, Z_SCREEN) is None:
+        return
+    maskf, what = _bias_call(g, keep, BIAS_CONFIRM_UNITS)
+    problem = mean_bias(maskf, keep, Z_STAT)
+    if problem is None:
+        return
+    # The evidence of the hint: a keep_prob rounded the other way (a proportional bias moves it the same way).
+    others = [p for p in keeps if (round(p, 2) > p) != (round(keep, 2) > keep)]
+    other = others[int(g.rng.integers(len(others)))]
+    other_mask, _ = _bias_call(g, other, BIAS_UNITS)
+    hint = rounding_hint([keep, other]) if rounded(maskf, keep) and rounded(other_mask, other) else BIAS_HINT
+    raise Fail("property", f"{what} : {problem}.", hint)
+
+
 @grader("dropout_forward", points=2)
 def grade_dropout_forward(g):
     A = _activations(g)
     keep_prob = float(np.round(g.rng.uniform(*KEEP_HIGH), 3))
     what = f"dropout_forward(A, keep_prob={fmt(keep_prob)})"
     outcome = g.call(A, keep_prob=keep_prob, return_args=True)
-    A_out, mask = _unpack(outcome.value, what, "values")
+    A_out, mask = unpack(outcome.value, what, "values")
     maskf = _check_mask(A, keep_prob, A_out, mask, what, "values")
-    _constant_mask(A, keep_prob, A_out, maskf, what, "values")
+    constant_mask(A, keep_prob, A_out, maskf, what, "values")
     # Two more calls: another A of the same shape, then the same A again. A
     # drawn mask changes every time; one computed from A, or a fixed
     # pattern, does not.
     A_other = _activations(g, A.shape)
-    _, mask_other = _unpack(g.call(A_other, keep_prob=keep_prob).value, what, "values")
-    _, mask_again = _unpack(g.call(A, keep_prob=keep_prob).value, what, "values")
+    _, mask_other = unpack(g.call(A_other, keep_prob=keep_prob).value, what, "values")
+    _, mask_again = unpack(g.call(A, keep_prob=keep_prob).value, what, "values")
     same = lambda other: other.shape == maskf.shape and np.array_equal(np.asarray(other, dtype=float), maskf)  # noqa: E731
     r, z = dependence_on_A(A, maskf)
     if z > Z_STAT and same(mask_again):
@@ -335,7 +324,7 @@ def grade_dropout_forward(g):
         (0.5, {}, "dropout_forward(A) (keep_prob par défaut : 0.5)"),
     ]:
         A_more = _activations(g)
-        A_out_more, mask_more = _unpack(g.call(A_more, stage="property", **kwargs).value, label, "property")
+        A_out_more, mask_more = unpack(g.call(A_more, stage="property", **kwargs).value, label, "property")
         masks.append(_check_training_call(A_more, keep, A_out_more, mask_more, label, "property"))
 
     # Each call draws a new mask.
@@ -354,10 +343,21 @@ def grade_dropout_forward(g):
     _check_tall_batch(g)
     for shape in SMALL_SHAPES:
         _check_small_calls(g, shape)
+    _check_mean_bias(g)
+
+    # The rng argument (a Generator: drawn from it, or ignored as the chapter's listing does).
+    keep = float(np.round(g.rng.uniform(*KEEP_HIGH), 3))
+    A_rng = _activations(g)
+    label = f"dropout_forward(A, keep_prob={fmt(keep)}, rng=np.random.default_rng(…))"
+    try:
+        value = g.call(A_rng, keep_prob=keep, rng=seeded_generator(int(g.rng.integers(2**31))), stage="property").value
+    except Fail as fail:
+        raise Fail("property", f"{label} : {fail.message.removeprefix('dropout_forward : ')}", RNG_HINT) from None
+    _check_training_call(A_rng, keep, *unpack(value, label, "property"), label, "property")
 
     # Edge values: keep_prob = 1 keeps everything; at test time nothing happens.
     outcome = g.call(A, keep_prob=1.0, stage="property")
-    A_one, mask_one = _unpack(outcome.value, "dropout_forward(A, keep_prob=1)", "property")
+    A_one, mask_one = unpack(outcome.value, "dropout_forward(A, keep_prob=1)", "property")
     if A_one.shape != A.shape or not close(A_one, A) or mask_one.shape != A.shape or not np.all(mask_one == 1):
         raise Fail(
             "property",

@@ -21,28 +21,34 @@ and that switched on it differs.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
-
 import numpy as np
 
 from reference_impl.parts import with_parts
 
 from ..checks import NearMiss
+from ..framework import named
 
 __all__ = ["Mistake", "diagnoses", "swapped", "on_inputs", "on_output", "formula", "numpy_with", "identity"]
 
 
-class Mistake(NamedTuple):
-    """A named mistake: the French hint, how it is built, and its credit.
+class Mistake:
+    """A named mistake: the French hint, how it is built, its credit and its stable name.
 
     ``build(on, *args)`` is the mistake's result on ``args`` when ``on``, the
     reference's otherwise. ``near_miss`` marks a mistake worth the rubric's
-    near-miss share (checks.NearMiss).
+    near-miss share (checks.NearMiss). ``name`` (English, snake_case, unique
+    among the mistakes of one grader) makes the id ``<function>.<name>`` the
+    structured results and the class report count: ``hint`` carries it
+    (:class:`grading_tests.framework.Named`) wherever the hint goes.
     """
 
-    hint: str
-    build: Callable
-    near_miss: bool = False
+    __slots__ = ("hint", "build", "near_miss", "name")
+
+    def __init__(self, hint, build, near_miss=False, *, name):
+        self.hint = named(name, hint)
+        self.build = build
+        self.near_miss = near_miss
+        self.name = name
 
     def __call__(self, *args):
         """The mistake's result on ``args`` (overflow and 0/0 give inf and nan, silently)."""

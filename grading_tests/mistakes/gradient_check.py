@@ -1,7 +1,6 @@
 """Named mistakes of numerical_gradient (éq. 57) and gradient_check (Listing 7), built from the reference.
 
-First the hints of the loop's named mistakes (a copy of θ perturbed, f never
-reached), then the mistaken values. The test functions f, and the check that
+The hints that name no formula, and the evidence they rest on, are in ``gradient_evidence``. The test functions f, and the check that
 θ comes back restored, are in ``scalar_functions``.
 
 numerical_gradient: each mistake changes which point f is evaluated at, not
@@ -29,55 +28,19 @@ import numpy as np
 import reference_impl as ref
 from reference_impl.parts import with_parts
 
-from ..checks import as_real_scalar, fmt
-from ..framework import Fail
+from ..checks import fmt
 from . import Mistake, on_output
-from .scalar_functions import RESTORE_HINT
 
 __all__ = [
-    "DEFAULT_EPSILON", "CLOSURE_RIGHT", "zero_hint", "NDIM_HINT", "COPY_HINT", "PART_COPY_HINT",
-    "numerical_gradient_seeing", "SEEN", "NUMERIC_MISTAKES", "WHOLE_ROW", "numeric_mistakes", "relative_difference",
-    "NORMS", "GC_MISTAKES", "gc_mistakes", "gc_value", "no_work_reason", "closure_hint", "epsilon_not_passed",
-    "OWN_ZEROS_HINT", "OWN_NOTE", "NOT_RESTORED_HINT", "OTHER_F_REASON", "SPECTRAL_HINT",
+    "DEFAULT_EPSILON", "numerical_gradient_seeing", "SEEN", "NUMERIC_MISTAKES", "NOT_RESTORED", "WHOLE_ROW", "numeric_mistakes",
+    "relative_difference", "NORMS", "GC_MISTAKES", "gc_mistakes",
 ]
 
 # The chapter's default step (Listing 7).
 DEFAULT_EPSILON = 1e-7
 
 
-CLOSURE_RIGHT = " Les valeurs sont justes quand f lit son argument, fausses quand f lit θ par une fermeture."
-
-
 # --- named mistakes of the loop of numerical_gradient --------------------------
-
-def zero_hint(calls):
-    """What a zero gradient shows, from the number of calls of f."""
-    if calls is None:
-        return None
-    if calls == 0:
-        return "f n'est jamais appelée : l'éq. 57 évalue f(θ+ε) et f(θ−ε) pour chaque composante de θ."
-    return (
-        f"f a été appelée {calls} fois, mais le gradient est nul : f a reçu chaque fois le même θ. "
-        "Les perturbations n'atteignent-elles pas le θ passé à f ? (theta.flatten() renvoie une copie ; "
-        "theta.reshape(-1) est une vue, ou indexez θ avec np.ndindex.)"
-    )
-
-
-NDIM_HINT = (
-    "θ peut avoir plusieurs dimensions : parcourez chacun de ses éléments avec np.ndindex(theta.shape), "
-    "ou np.nditer comme le Listing 7."
-)
-COPY_HINT = (
-    "f ne voit pas vos perturbations : vous les faites sur une copie de θ (theta.copy(), theta.flatten(), "
-    "theta.astype(…), np.array(theta), theta + ε·e_k…) et c'est la copie que reçoit f. Or la perte du Listing 7 "
-    "lit θ elle-même, comme celle de la cellule « Vérifier votre rétropropagation » : perturbez theta en place, "
-    "old_value = theta[idx] ; theta[idx] = old_value + epsilon ; f(theta) … puis theta[idx] = old_value."
-)
-PART_COPY_HINT = (
-    "une partie des évaluations de f se fait sur une copie de θ : f(θ+ε) et f(θ−ε) doivent toutes deux être "
-    "évaluées sur theta lui-même, perturbé en place (Listing 7)."
-)
-
 
 # --- numerical_gradient ------------------------------------------------------------
 
@@ -126,9 +89,16 @@ def _left_moved(x, theta, index, step):
     return x
 
 
+def _relative(x, theta, index, step):
+    """A step relative to the entry: θ[i] ± ε·|θ[i]| where the reference moves θ[i] ± ε."""
+    x[index] = theta[index] + (x[index] - theta[index]) * abs(theta[index])
+    return x
+
+
 # The point f sees in each mistaken loop, given the one the reference built
 # with ε times the factor.
 SEEN = {
+    "relative": (_relative, 1.0),
     "forward": (_forward, 0.5),
     "backward": (_backward, 0.5),
     "whole_row": (_whole_row, 1.0),
@@ -155,51 +125,77 @@ def _first_only(result, f, theta, eps):
 
 
 _ONE_SIDED = "différence décentrée"
+_RELATIVE = "le pas est relatif à la composante, ε·|θᵢ|"
+_SAME_STEP = (
+    "L'éq. 57 utilise le même ε pour chaque composante, (f(θ + ε eᵢ) − f(θ − ε eᵢ))/(2ε) ; un pas relatif devient "
+    "nul (0/0) en θᵢ = 0 et change l'erreur de la différence avec |θᵢ|."
+)
+
+
+def _relative_step(on, f, theta, eps):
+    """The loop whose step is ε·|θ[i]| for each entry, its quotient divided by that step."""
+    if not on:
+        return numerical_gradient_seeing(f, theta, eps)
+    return _seeing("relative")(True, f, theta, eps) / np.abs(np.asarray(theta, dtype=float))
+
+
+# Only named when θ comes back modified: a restored θ rules it out.
+NOT_RESTORED = Mistake(
+    "θ n'est pas restauré après chaque perturbation : remettez θ[i] à sa valeur d'origine (Listing 7).",
+    _seeing("not_restored"),
+    name="theta_not_restored",
+)
 
 # On (f, θ, ε), each returns the gradient of the mistaken loop.
 NUMERIC_MISTAKES = [
-    Mistake("vous divisez par ε au lieu de 2ε (éq. 57).", on_output(numerical_gradient_seeing, lambda r, *args: 2 * r)),
+    Mistake("vous divisez par ε au lieu de 2ε (éq. 57).", on_output(numerical_gradient_seeing, lambda r, *args: 2 * r), name="divides_by_epsilon"),
     Mistake(
         f"{_ONE_SIDED} (f(θ+ε) − f(θ))/ε : son erreur est O(ε) ; l'éq. 57 est centrée, "
         "(f(θ+ε) − f(θ−ε))/(2ε), d'erreur O(ε²).",
         _seeing("forward"),
         near_miss=True,
+        name="one_sided_forward",
     ),
     Mistake(
         f"{_ONE_SIDED} (f(θ) − f(θ−ε))/ε : son erreur est O(ε) ; l'éq. 57 est centrée, "
         "(f(θ+ε) − f(θ−ε))/(2ε), d'erreur O(ε²).",
         _seeing("backward"),
         near_miss=True,
+        name="one_sided_backward",
     ),
     Mistake(
         f"{_ONE_SIDED} divisée par 2ε : (f(θ+ε) − f(θ))/(2ε), comme si f(θ−ε) était évaluée en θ. "
         "Avec np.nditer, old_value = x est une vue qui suit x : gardez old_value = x.copy() (ou float(x)).",
         _seeing("forward", 0.5),
+        name="one_sided_over_two_epsilon",
     ),
     Mistake(
         "seul le premier élément de θ est perturbé : bouclez sur tous ses éléments "
         "(np.ndindex(theta.shape), ou np.nditer comme le Listing 7).",
         on_output(numerical_gradient_seeing, _first_only),
+        name="first_entry_only",
     ),
-    Mistake(
-        "θ n'est pas restauré après chaque perturbation : remettez θ[i] à sa valeur d'origine (Listing 7).",
-        _seeing("not_restored"),
-    ),
+    NOT_RESTORED,
+    Mistake(f"{_RELATIVE}, (f(θ + εᵢ) − f(θ − εᵢ))/(2εᵢ) avec εᵢ = ε·|θᵢ|. {_SAME_STEP}", _relative_step, name="relative_step"),
+    Mistake(f"{_RELATIVE} : f est évaluée en θᵢ ± ε·|θᵢ| mais divisée par 2ε. {_SAME_STEP}", _seeing("relative"), name="relative_step_fixed_divisor"),
 ]
 # For a θ of two dimensions or more only.
 WHOLE_ROW = Mistake(
     "θ[i] désigne une ligne entière d'un θ à deux dimensions : perturbez chaque élément θ[i, j] "
     "séparément (np.ndindex(theta.shape), ou np.nditer comme le Listing 7).",
     _seeing("whole_row"),
+    name="whole_row_perturbed",
 )
 
 
-def numeric_mistakes(f, theta, eps, exact, near_miss=False):
+def numeric_mistakes(f, theta, eps, exact, near_miss=False, restored=False):
     """(hint, candidate) of the known mistakes; the one-sided ones are NearMiss if ``near_miss``.
 
-    ``exact`` is the exact gradient, which an ε left unused would give.
+    ``exact`` is the exact gradient, which an ε left unused would give. With
+    ``restored`` (θ came back as it was sent), θ left unrestored is not named.
     """
     catalogue = NUMERIC_MISTAKES + ([WHOLE_ROW] if theta.ndim >= 2 else [])
+    catalogue = [m for m in catalogue if not (restored and m is NOT_RESTORED)]
     mistakes = [mistake.diagnosis(f, theta, eps) for mistake in catalogue]
     if not near_miss:
         mistakes = [tuple(d) for d in mistakes]
@@ -282,22 +278,24 @@ _SQUARED = "les normes ne sont pas élevées au carré : ‖num − ana‖ / (�
 
 # On (num, ana), each returns the value of the mistaken formula.
 GC_MISTAKES = [
-    Mistake("le dénominateur manque : divisez ‖num − ana‖ par ‖num‖ + ‖ana‖ (Listing 7).", _normed("no_denominator")),
-    Mistake(f"{_SUM_HINT}, pas la norme de la somme ‖num + ana‖.", _over(lambda num, ana: np.linalg.norm(num + ana))),
-    Mistake(_SQUARED, _normed("squared")),
-    Mistake(_SQUARED, on_output(relative_difference, lambda r, *args: r**2)),
-    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs")),
-    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs_alone")),
-    Mistake(f"{_NORM_HINT}, pas la somme des valeurs absolues.", _normed("l1")),
+    Mistake("le dénominateur manque : divisez ‖num − ana‖ par ‖num‖ + ‖ana‖ (Listing 7).", _normed("no_denominator"), name="no_denominator"),
+    Mistake(f"{_SUM_HINT}, pas la norme de la somme ‖num + ana‖.", _over(lambda num, ana: np.linalg.norm(num + ana)), name="norm_of_sum"),
+    Mistake(_SQUARED, _normed("squared"), name="squared"),
+    Mistake(_SQUARED, on_output(relative_difference, lambda r, *args: r**2), name="squared"),
+    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs"), name="max_abs_difference"),
+    Mistake(f"{_NORM_HINT}, pas le plus grand écart en valeur absolue.", _normed("max_abs_alone"), name="max_abs_difference"),
+    Mistake(f"{_NORM_HINT}, pas la somme des valeurs absolues.", _normed("l1"), name="l1_norm"),
     Mistake(
         "vous renvoyez 1 − (différence relative) : renvoyez ‖num − ana‖ / (‖num‖ + ‖ana‖) elle-même.",
         on_output(relative_difference, lambda r, *args: 1 - r),
+        name="one_minus_relative",
     ),
-    Mistake(f"{_SUM_HINT}, pas ‖num‖ seul.", _normed("num_alone")),
-    Mistake(f"{_SUM_HINT}, pas ‖ana‖ seul.", _normed("ana_alone")),
+    Mistake(f"{_SUM_HINT}, pas ‖num‖ seul.", _normed("num_alone"), name="num_norm_only"),
+    Mistake(f"{_SUM_HINT}, pas ‖ana‖ seul.", _normed("ana_alone"), name="ana_norm_only"),
     Mistake(
         f"{_SUM_HINT}, pas max(‖num‖, ‖ana‖).",
         _over(lambda num, ana: max(np.linalg.norm(num), np.linalg.norm(ana))),
+        name="max_of_norms",
     ),
 ]
 
@@ -307,90 +305,3 @@ def gc_mistakes(num, ana):
     return [mistake.diagnosis(num, ana) for mistake in GC_MISTAKES]
 
 
-def gc_value(value, what, stage):
-    """The value of gradient_check as a float; the hint names the mistake of a wrong type."""
-    try:
-        return as_real_scalar(value, what, stage=stage)
-    except Fail as fail:
-        if isinstance(value, np.ndarray) and value.size > 1:
-            fail.hint = (
-                "gradient_check renvoie un seul nombre, ‖num − ana‖ / (‖num‖ + ‖ana‖), pas le tableau des écarts."
-            )
-        elif isinstance(value, (bool, np.bool_)):
-            fail.hint = (
-                "renvoyez la différence relative elle-même ; la comparaison au seuil (1e-7 dans le Listing 7) "
-                "se fait ensuite."
-            )
-        raise
-
-
-def no_work_reason(value, same_ana, same_f):
-    """Why a value of gradient_check shows no work: it stays the same when grad_analytic, or f, changes."""
-    if same_ana and same_f:
-        reason = (
-            f"la sortie ne dépend pas des entrées : gradient_check renvoie {fmt(value)} quels que soient f "
-            "et grad_analytic"
-        )
-    elif same_ana:
-        reason = (
-            "la sortie ne dépend pas de grad_analytic : la même valeur revient pour un autre gradient analytique "
-            "(‖num‖ seul ?), alors que gradient_check compare les deux gradients"
-        )
-    elif same_f:
-        reason = (
-            "la sortie ne dépend pas de f : la même valeur revient pour une autre fonction f, donc un autre gradient "
-            "numérique (‖grad_analytic‖ seul ?), alors que gradient_check compare les deux gradients"
-        )
-    else:
-        return None
-    return reason
-
-
-def closure_hint(value):
-    """The hint for gradient_check wrong only when f reads θ through a closure."""
-    return (
-        "1 est la valeur pour un gradient numérique nul : f ne voit pas les perturbations. θ est-il copié avant "
-        "l'appel de numerical_gradient (theta.copy(), np.array(theta)…) ? Passez-lui theta lui-même."
-        if abs(value - 1) < 1e-9
-        else "passez à numerical_gradient le theta reçu lui-même, pas une copie : f peut le lire par une fermeture."
-    )
-
-
-def epsilon_not_passed(eps):
-    """(hint, value) of gradient_check when ε does not reach numerical_gradient, for the exact gradient."""
-    return (
-        "epsilon n'est pas transmis à numerical_gradient : appelez numerical_gradient(f, theta, epsilon) ; "
-        f"avec ε = {fmt(eps)}, l'éq. 57 s'écarte du gradient exact.",
-        0.0,
-    )
-
-
-# gradient_check right for the student's own numerical_gradient, which shows no work there ...
-OWN_ZEROS_HINT = (
-    "votre numerical_gradient renvoie des zéros ici : gradient_check vaut alors 1 quel que soit "
-    "grad_analytic, et sa formule ne peut pas être vérifiée. Corrigez d'abord numerical_gradient."
-)
-# ... or that is wrong: gradient_check loses no point for it.
-OWN_NOTE = (
-    "Remarque : gradient_check applique bien ‖num − ana‖ / (‖num‖ + ‖ana‖), mais à votre "
-    "numerical_gradient, qui s'écarte de l'éq. 57 (voir le retour sur numerical_gradient) ; "
-    "gradient_check n'en perd pas de points."
-)
-
-
-# θ not restored between two evaluations of f.
-NOT_RESTORED_HINT = (
-    "θ n'est pas restauré après chaque perturbation, donc les évaluations suivantes de f sont faussées. "
-    + RESTORE_HINT
-)
-# The same gradient for a quadratic f and for a cubic one.
-OTHER_F_REASON = (
-    "la sortie ne dépend pas de f : au même θ, une f quadratique et une f cubique donnent le même gradient "
-    "(l'éq. 57 évalue f en θ ± ε)"
-)
-
-
-SPECTRAL_HINT = (
-    "np.linalg.norm(M, 2) d'une matrice est sa plus grande valeur singulière, pas la norme euclidienne de "
-    "ses éléments : écrivez np.linalg.norm(M), sans ord (ou np.linalg.norm(M.ravel(), 2))."
-)

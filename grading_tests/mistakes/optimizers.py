@@ -111,64 +111,64 @@ def adam_with(P, G, M, V, t, lr, b1, b2, eps, *, bias="both", t_shift=0, eps_mod
     return (new_P, v, m) if out == "vm" else (new_P, m, v)
 
 
-# (hint, keyword arguments of adam_with): the known mistakes, most specific first.
+# (hint, keyword arguments of adam_with, name): the known mistakes, most specific first.
 _SWITCHES = [
-    ("β1 et β2 sont inversés : m utilise β1 (éq. 44), v utilise β2 (éq. 45).", {"swap_betas": True}),
+    ("β1 et β2 sont inversés : m utilise β1 (éq. 44), v utilise β2 (éq. 45).", {"swap_betas": True}, "swapped_betas"),
     (
         "m et v sont échangés : m est la moyenne des gradients g (éq. 44), v celle des carrés g² (éq. 45).",
-        {"swap_moments": True},
+        {"swap_moments": True}, "swapped_moments",
     ),
-    ("le tuple renvoyé doit être (parameters, m, v), dans cet ordre ; m et v sont inversés.", {"out": "vm"}),
+    ("le tuple renvoyé doit être (parameters, m, v), dans cet ordre ; m et v sont inversés.", {"out": "vm"}, "returns_v_m"),
     (
         "renvoyez m et v (éqs. 44-45), pas les estimations corrigées m̂ et v̂ (éqs. 46-47) : le pas suivant "
         "repart de m et v.",
-        {"out": "hat"},
+        {"out": "hat"}, "returns_corrected_moments",
     ),
-    ("le facteur (1 − β) manque : m = β1·m + (1 − β1)·g et v = β2·v + (1 − β2)·g² (éqs. 44-45).", {"no_one_minus": True}),
+    ("le facteur (1 − β) manque : m = β1·m + (1 − β1)·g et v = β2·v + (1 − β2)·g² (éqs. 44-45).", {"no_one_minus": True}, "missing_one_minus_beta"),
     (
         "le taux d'apprentissage α n'entre que dans la mise à jour de θ (éq. 48), pas dans m (éq. 44).",
-        {"lr_in_m": True},
+        {"lr_in_m": True}, "learning_rate_in_m",
     ),
     (
         "la correction du biais manque : m̂ = m / (1 − β1^t) et v̂ = v / (1 − β2^t) (éqs. 46-47), puis "
         "θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).",
-        {"bias": "none"},
+        {"bias": "none"}, "no_bias_correction",
     ),
     (
         "la correction du biais est appliquée à m seulement : v̂ = v / (1 − β2^t) (éq. 47) manque.",
-        {"bias": "m"},
+        {"bias": "m"}, "bias_correction_m_only",
     ),
     (
         "la correction du biais est appliquée à v seulement : m̂ = m / (1 − β1^t) (éq. 46) manque.",
-        {"bias": "v"},
+        {"bias": "v"}, "bias_correction_v_only",
     ),
-    ("ε s'ajoute après la racine : √v̂ + ε (éq. 48), pas √(v̂ + ε).", {"eps_mode": "inside"}),
+    ("ε s'ajoute après la racine : √v̂ + ε (éq. 48), pas √(v̂ + ε).", {"eps_mode": "inside"}, "epsilon_inside_sqrt"),
     (
         "ε manque au dénominateur (là où m̂ = v̂ = 0, le pas vaut 0/0 = nan) : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48).",
-        {"eps_mode": "none"},
+        {"eps_mode": "none"}, "no_epsilon",
     ),
     (
         "parenthèses : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48) ; écrit sans parenthèses, ε est ajouté à θ au lieu "
         "du dénominateur.",
-        {"eps_mode": "precedence"},
+        {"eps_mode": "precedence"}, "epsilon_precedence",
     ),
     (
         "ε doit être ajouté à √v̂ (éq. 48) : en reportant les corrections du biais sur α sans corriger ε, "
         "ε devient ε/√(1 − β2^t), ce qui n'est plus l'éq. 48 ; il faudrait √v + ε·√(1 − β2^t) au "
         "dénominateur, ou suivre simplement les éqs. 46-48.",
-        {"eps_mode": "scaled"},
+        {"eps_mode": "scaled"}, "epsilon_scaled",
     ),
     (
         "la correction du biais utilise t − 1 au lieu de t : au pas t (compté à partir de 1), m̂ = m / (1 − β1^t) "
         "(éq. 46).",
-        {"t_shift": -1},
+        {"t_shift": -1}, "t_minus_one",
     ),
     (
         "la correction du biais utilise t + 1 au lieu de t : t est déjà le numéro du pas courant (à partir de 1), "
         "m̂ = m / (1 − β1^t) (éq. 46).",
-        {"t_shift": 1},
+        {"t_shift": 1}, "t_plus_one",
     ),
-    ("le signe est inversé : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48), on descend le gradient.", {"sign": 1.0}),
+    ("le signe est inversé : θ ← θ − α m̂ / (√v̂ + ε) (éq. 48), on descend le gradient.", {"sign": 1.0}, "sign_flipped"),
 ]
 
 
@@ -185,4 +185,4 @@ def _switched(switch):
 
 
 # On (P, G, M, V, t, lr, β1, β2, ε), each returns (parameters, m, v).
-MISTAKES = [Mistake(hint, _switched(switch), switch in _NEAR_MISSES) for hint, switch in _SWITCHES]
+MISTAKES = [Mistake(hint, _switched(switch), switch in _NEAR_MISSES, name=name) for hint, switch, name in _SWITCHES]

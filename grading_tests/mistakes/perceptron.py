@@ -59,44 +59,54 @@ MISTAKES = [
         "la prédiction est ŷ = 𝕀[w·x + b > 0] (éq. 1) : en w·x + b = 0 exactement, ŷ = 0 ; "
         "une comparaison ≥ 0 prédit 1 sur l'hyperplan.",
         on_inputs(ref.perceptron_update, _error(lambda w, b, x, y: y - (1 if score(w, b, x) >= 0 else 0))),
+        name="predicts_one_on_hyperplane",
     ),
     Mistake(
         "le signe de la mise à jour est inversé : w ← w + α(y − ŷ)x et b ← b + α(y − ŷ) (lignes 6-7).",
         on_inputs(ref.perceptron_update, _rate(lambda lr: -lr)),
+        name="update_sign_flipped",
     ),
     Mistake(
         "le taux d'apprentissage α manque : w ← w + α(y − ŷ)x, b ← b + α(y − ŷ) (lignes 6-7).",
         on_inputs(ref.perceptron_update, _rate(lambda lr: 1.0)),
+        name="missing_learning_rate",
     ),
     Mistake(
         "le taux d'apprentissage α manque dans la mise à jour de b : b ← b + α(y − ŷ) (ligne 7).",
         on_output(ref.perceptron_update, _alpha_missing_in_b),
+        name="missing_learning_rate_in_b",
     ),
     Mistake(
         "le biais n'est pas mis à jour : b ← b + α(y − ŷ) (ligne 7).",
         on_output(ref.perceptron_update, lambda result, w, b, *_: (result[0], b)),
+        name="bias_not_updated",
     ),
     Mistake(
         "w n'est pas mis à jour : w ← w + α(y − ŷ)x (ligne 6).",
         on_output(ref.perceptron_update, lambda result, w, *_: (w, result[1])),
+        name="weights_not_updated",
     ),
     Mistake(
         "avec y ∈ {0, 1}, la règle w ← w + α·y·x (écrite pour y ∈ {−1, 1}) ne corrige jamais une erreur "
         "sur un exemple y = 0 ; utilisez α(y − ŷ) (lignes 6-7).",
         on_inputs(ref.perceptron_update, _error(_mistaken)),
+        name="rule_for_signed_labels",
     ),
     Mistake(
         "ŷ est la prédiction seuillée 𝕀[w·x + b > 0] (ligne 4), qui vaut 0 ou 1, pas le score w·x + b.",
         on_inputs(ref.perceptron_update, _error(lambda w, b, x, y: y - score(w, b, x))),
+        name="score_not_thresholded",
     ),
     Mistake(
         "ŷ vaut 0 ou 1 (éq. 1) : np.sign(w·x + b) donne −1 pour un score négatif, ce qui déclenche "
         "une mise à jour sur un exemple y = 0 bien classé.",
         on_inputs(ref.perceptron_update, _error(lambda w, b, x, y: y - float(np.sign(score(w, b, x))))),
+        name="sign_prediction",
     ),
     Mistake(
         "w et b ne doivent changer que si la prédiction est fausse (ŷ ≠ y, ligne 5) ; "
         "ici ils changent à chaque exemple.",
         on_inputs(ref.perceptron_update, _error(lambda w, b, x, y: 2 * y - 1)),
+        name="updates_every_example",
     ),
 ]

@@ -14,11 +14,15 @@ import numpy as np
 import reference_impl as ref
 
 from ..checks import close, fmt, fmt_sizes, scale_factor
-from ..framework import Fail
+from ..framework import Fail, named
 from . import Mistake, identity, on_inputs, on_output, swapped
+from .activations import SHIFTS, WHY_MAX
 
 __all__ = [
     "FORWARD",
+    "FORWARD_SHIFTS",
+    "forward_evidence",
+    "WHY_MAX",
     "BACKWARD",
     "MISSING_MEAN",
     "missing_mean",
@@ -39,23 +43,39 @@ def _without_biases(X, parameters):
 
 
 _HIDDEN_RELU = "les couches cachées utilisent ReLU (Listing 2)"
+RELU_MISSING = "l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24)."
 
 # The first result of each (A) is compared; the order is the graders'. The
 # third and fourth look the same when Z[L] > 0 everywhere (see the grader).
 FORWARD = [
-    Mistake("le biais manque : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23).", on_inputs(ref.forward_pass, _without_biases)),
+    Mistake("le biais manque : Z[l] = A[l-1] W[l]ᵀ + b[l] (éq. 23).", on_inputs(ref.forward_pass, _without_biases), name="missing_bias"),
     Mistake(
         "softmax ne s'applique qu'à la couche de sortie ; les couches cachées utilisent ReLU (Listing 2).",
         swapped(ref.forward_pass, relu=ref.softmax),
+        name="softmax_in_hidden_layers",
     ),
-    Mistake("la couche de sortie utilise softmax (éq. 9), pas ReLU.", swapped(ref.forward_pass, softmax=ref.relu)),
-    Mistake("la sortie doit passer par softmax (éq. 9) : vous renvoyez Z[L].", swapped(ref.forward_pass, softmax=identity)),
-    Mistake(f"{_HIDDEN_RELU}, pas la sigmoïde.", swapped(ref.forward_pass, relu=ref.sigmoid)),
-    Mistake(f"{_HIDDEN_RELU}, pas tanh.", swapped(ref.forward_pass, relu=ref.tanh)),
-    Mistake(
-        "l'activation ReLU des couches cachées manque : A[l] = ReLU(Z[l]) (éq. 24).",
-        swapped(ref.forward_pass, relu=identity),
-    ),
+    Mistake("la couche de sortie utilise softmax (éq. 9), pas ReLU.", swapped(ref.forward_pass, softmax=ref.relu), name="relu_at_output"),
+    Mistake("la sortie doit passer par softmax (éq. 9) : vous renvoyez Z[L].", swapped(ref.forward_pass, softmax=identity), name="returns_logits"),
+    Mistake(f"{_HIDDEN_RELU}, pas la sigmoïde.", swapped(ref.forward_pass, relu=ref.sigmoid), name="sigmoid_in_hidden_layers"),
+    Mistake(f"{_HIDDEN_RELU}, pas tanh.", swapped(ref.forward_pass, relu=ref.tanh), name="tanh_in_hidden_layers"),
+    Mistake(RELU_MISSING, swapped(ref.forward_pass, relu=identity), name="relu_missing"),
+]
+
+
+def _softmax_of(mistake):
+    """softmax as ``mistake`` (one of activations.SHIFTS) computes it."""
+    return lambda Z: mistake(Z)
+
+
+# The output layer's softmax without the shift by the row maximum, written
+# directly or as e^{z − log Σ e^z}: the named near-miss of softmax
+# (activations.SHIFTS), with the same credit whether softmax is written inline
+# in forward_pass or in its own function. (The other shifts of SHIFTS fail
+# only on rows of scores far apart, which forward_pass is not given.)
+FORWARD_SHIFTS = [
+    Mistake(mistake.hint, swapped(ref.forward_pass, softmax=_softmax_of(mistake)), mistake.near_miss, name=mistake.name)
+    for mistake in SHIFTS
+    if mistake.near_miss
 ]
 
 
@@ -71,20 +91,41 @@ def _sigmoid_of_activation(z):
 
 # ref.backward_pass with ReLU' (its relu_derivative) bound to another function.
 BACKWARD = [
-    Mistake(hint, swapped(ref.backward_pass, relu_derivative=derivative))
-    for hint, derivative in [
-        ("la dérivée de ReLU manque : δ[l-1] = (δ[l] W[l]) ⊙ ReLU'(Z[l-1]) (éq. 35).", _one),
+    Mistake(hint, swapped(ref.backward_pass, relu_derivative=derivative), name=name)
+    for name, hint, derivative in [
+        ("missing_relu_derivative", "la dérivée de ReLU manque : δ[l-1] = (δ[l] W[l]) ⊙ ReLU'(Z[l-1]) (éq. 35).", _one),
         (
+            "sigmoid_derivative_of_z",
             "les couches cachées utilisent ReLU : ReLU'(Z) = 𝕀[Z > 0] (§7.5), pas la dérivée de la sigmoïde.",
             ref.sigmoid_derivative,
         ),
         (
+            "sigmoid_derivative_of_activation",
             "les couches cachées utilisent ReLU : ReLU'(Z) = 𝕀[Z > 0] (§7.5), pas A(1 − A) (la dérivée de la sigmoïde).",
             _sigmoid_of_activation,
         ),
-        ("vous multipliez par ReLU(Z[l-1]) au lieu de sa dérivée 𝕀[Z[l-1] > 0] (éq. 35).", ref.relu),
+        ("relu_instead_of_derivative", "vous multipliez par ReLU(Z[l-1]) au lieu de sa dérivée 𝕀[Z[l-1] > 0] (éq. 35).", ref.relu),
     ]
 ]
+
+
+Z_FED_FORWARD = named(
+    "z_fed_forward",
+    "vos A[l] = ReLU(Z[l]) sont justes dans le cache, mais c'est Z[l] qui est transmis à la couche suivante : "
+    "Z[l+1] = A[l] W[l+1]ᵀ + b[l+1] (éq. 23) part de l'activation A[l], pas de la pré-activation."
+)
+
+
+def forward_evidence(hint, arrays, L):
+    """The hint of a wrong forward_pass, checked against the student's own cache: « ReLU missing »
+    matches the output of a pass that computed each A[l] = ReLU(Z[l]) but fed Z[l] forward, and the
+    cache tells them apart."""
+    if hint != RELU_MISSING or L < 2:
+        return hint
+    hidden = [(arrays[f"A{l}"], arrays[f"Z{l}"]) for l in range(1, L)]
+    if all(close(A, ref.relu(Z)) and not close(A, Z) for A, Z in hidden):
+        return Z_FED_FORWARD
+    return hint
 
 
 def forward_diagnoses(X, parameters):
@@ -93,7 +134,8 @@ def forward_diagnoses(X, parameters):
     relu_out, logits = found[2][1], found[3][1]
     if close(relu_out, logits):
         # Z[L] > 0 everywhere: ReLU(Z[L]) = Z[L], the two mistakes look the same.
-        both = "la couche de sortie utilise softmax (éq. 9) : vous renvoyez Z[L] (ou ReLU(Z[L]), qui lui est égal ici)."
+        both = named("output_not_softmax",
+                     "la couche de sortie utilise softmax (éq. 9) : vous renvoyez Z[L] (ou ReLU(Z[L]), qui lui est égal ici).")
         found[2] = found[3] = (both, logits)
     return found
 
@@ -105,6 +147,7 @@ MISSING_MEAN = Mistake(
     "db[l] = (1/m) Σ_i δ[l]_i (éq. 38-39).",
     on_output(ref.backward_pass, lambda grads, y_true, *_: {k: y_true.shape[0] * v for k, v in grads.items()}),
     near_miss=True,
+    name="missing_one_over_m",
 )
 
 

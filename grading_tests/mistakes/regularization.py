@@ -16,6 +16,9 @@ import numpy as np
 
 import reference_impl as ref
 
+from ..checks import as_array, close
+from ..framework import Fail
+from ..wire import TestFunction
 from . import Mistake, formula, on_inputs
 from .initialization import chi2_limit as _chi2
 
@@ -30,6 +33,15 @@ __all__ = [
     "dependence_on_A",
     "structure_problem",
     "binomial_problem",
+    "mean_bias",
+    "rounded",
+    "unpack",
+    "rounding_hint",
+    "BIAS_HINT",
+    "constant_mask",
+    "kept_fraction",
+    "seeded_generator",
+    "RNG_HINT",
 ]
 
 # Half-width of every statistical check, in standard errors of its statistic
@@ -74,27 +86,33 @@ OUTPUT_MISTAKES = [
         "la division par keep_prob manque : A_out = A * mask / keep_prob (dropout inversé, §9.2), pour garder E[A_out] = A.",
         _inputs(lambda A, mask, keep: (A, mask, 1.0)),
         near_miss=True,
+        name="no_rescale",
     ),
     Mistake(
         "il faut diviser par keep_prob, pas multiplier : A_out = A * mask / keep_prob (§9.2).",
         _inputs(lambda A, mask, keep: (A, mask, 1 / keep)),
+        name="multiplies_by_keep_prob",
     ),
     Mistake(
         "on divise par keep_prob, la probabilité de garder un neurone, pas par 1 − keep_prob : "
         "A_out = A * mask / keep_prob (§9.2).",
         _inputs(lambda A, mask, keep: (A, mask, 1 - keep)),
+        name="divides_by_drop_prob",
     ),
     Mistake(
         "A_out garde les neurones où mask vaut 0 : mask doit valoir 1 (True) pour les neurones gardés.",
         _inputs(lambda A, mask, keep: (A, 1 - mask, keep)),
+        name="mask_inverted",
     ),
     Mistake(
         "le masque n'est pas appliqué : A_out = A * mask / keep_prob (§9.2).",
         _inputs(lambda A, mask, keep: (A, np.ones(A.shape), keep)),
+        name="mask_not_applied",
     ),
     Mistake(
         "keep_prob semble ignoré (division par 0.5) : utilisez l'argument keep_prob.",
         _inputs(lambda A, mask, keep: (A, mask, 0.5)),
+        name="keep_prob_ignored",
     ),
 ]
 
@@ -109,10 +127,12 @@ TEST_TIME_MISTAKES = [
         "avec le dropout inversé, la mise à l'échelle est faite pendant l'entraînement (÷ keep_prob) : au "
         "test on renvoie A tel quel, sans le multiplier par keep_prob (§9.2).",
         formula(_at_test, lambda A, keep: dropout_with_mask(A, np.ones(A.shape), 1 / keep)),
+        name="test_time_multiplied",
     ),
     Mistake(
         "au test, A est renvoyé tel quel : pas de division par keep_prob (§9.2).",
         formula(_at_test, lambda A, keep: dropout_with_mask(A, np.ones(A.shape), keep)),
+        name="test_time_divided",
     ),
 ]
 
@@ -184,14 +204,20 @@ def structure_problem(maskf):
     return None
 
 
-def binomial_problem(counts, n, keep_prob, label, unit):
-    """(message, hint) when counts of kept units (0..n) don't follow B(n, keep_prob), else None."""
+def binomial_problem(counts, n, keep_prob, label, unit, shape_only=False):
+    """(message, hint) when counts of kept units (0..n) don't follow B(n, keep_prob), else None.
+
+    ``shape_only``: against B(n, p̂), p̂ the fraction kept: the law of the counts, whatever their
+    mean (a biased mean is the 1 % check's, which names it the same way under every seed).
+    """
     K = counts.size
+    if shape_only:
+        keep_prob = min(max(float(counts.sum()) / (n * K), 1e-9), 1 - 1e-9)
     pmf = np.array([comb(n, c) * keep_prob**c * (1 - keep_prob) ** (n - c) for c in range(n + 1)])
     observed = np.bincount(counts.astype(int), minlength=n + 1)
     expected = K * pmf
     chi2 = float(np.sum((observed - expected) ** 2 / expected))
-    limit = chi2_limit(n)
+    limit = chi2_limit(n - 1 if shape_only else n)
     if chi2 <= limit:
         return None
     units = {"ligne": "lignes", "appel": "appels"}[unit]
@@ -219,3 +245,129 @@ def binomial_problem(counts, n, keep_prob, label, unit):
     else:
         hint = independent
     return message, hint
+
+
+def mean_bias(maskf, keep_prob, z_stat):
+    """The message when the kept fraction is not keep_prob within ``z_stat`` standard errors, or None."""
+    n, kept = maskf.size, float(maskf.mean())
+    se = np.sqrt(keep_prob * (1 - keep_prob) / n)
+    if abs(kept - keep_prob) <= z_stat * se:
+        return None
+    return (
+        f"{100 * kept:.2f} % des {n} neurones sont gardés, attendu keep_prob = {100 * keep_prob:.2f} % (tolérance "
+        f"± {100 * z_stat * se:.2f} %) : E[A_out] vaut {kept / keep_prob:.4f} × A au lieu de A, un biais de "
+        f"{100 * (kept / keep_prob - 1):+.1f} %"
+    )
+
+
+# The kept fraction of one call fails only this far from keep_prob,
+# relatively, or beyond (keep_prob ignored, the comparison inverted: 17 % or
+# more off at the values stage); a smaller bias is the 1 % check's, at the
+# properties. Judged at Z_STAT standard errors alone, a bias of 1 to 5 % would
+# fail the values on some seeds and the properties on others, or be named by
+# whichever call happened to see it.
+VALUES_BIAS = 0.10
+# A kept fraction within this many standard errors of round(keep_prob, 2) is
+# that of keep_prob rounded, when it is so for two keep_prob rounded in
+# opposite directions (a bias in proportion to keep_prob moves both one way).
+ROUNDED_Z = 4.0
+
+
+def rounded(maskf, keep_prob):
+    """True when the kept fraction is that of keep_prob rounded to a percent."""
+    se = np.sqrt(keep_prob * (1 - keep_prob) / maskf.size)
+    return abs(float(maskf.mean()) - round(keep_prob, 2)) <= ROUNDED_Z * se
+
+
+def rounding_hint(keep_probs):
+    return (
+        f"la fraction gardée est celle de keep_prob arrondi au centième ({', '.join(f'{round(p, 2):g} pour {p:g}' for p in keep_probs)}) : "
+        "tirez le masque avec keep_prob lui-même, mask = rng.random(A.shape) < keep_prob, sinon E[A_out] ≠ A (§9.2)."
+    )
+
+
+BIAS_HINT = "chaque neurone est gardé avec probabilité exactement keep_prob : mask = rng.random(A.shape) < keep_prob (§9.2)."
+
+
+def seeded_generator(seed):
+    """An rng argument for the student's function: ``np.random.default_rng(seed)``, built in the worker."""
+    return TestFunction("generator", {"seed": int(seed)})
+
+
+RNG_HINT = (
+    "rng est un np.random.Generator (ou None) : il tire avec rng.random(shape), rng.uniform, rng.binomial… "
+    "mais n'a ni rand ni randn (ceux de np.random) ; np.random.default_rng(rng) accepte les deux."
+)
+
+
+# --- the mask of one call ----------------------------------------------------------
+
+
+def constant_mask(A, keep_prob, A_out, maskf, what, stage):
+    """A mask of all 0 or all 1 (for keep_prob < 1 on a large layer) draws
+    nothing; so does the output when it is the one of that mask, or A."""
+    if np.all(maskf == maskf.flat[0]):
+        value = int(maskf.flat[0])
+        state = "aucun neurone n'est gardé" if value == 0 else "aucun neurone n'est éteint"
+        out = np.asarray(A_out, dtype=float)
+        if np.array_equal(out, A):
+            state += ", et A_out est une copie de l'entrée A"
+        elif not close(out, dropout_with_mask(A, maskf, keep_prob)):
+            raise Fail(
+                stage,
+                f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}), mais A_out n'est pas "
+                "A * mask / keep_prob pour ce masque.",
+                "renvoyez le masque que vous avez appliqué à A : return A * mask / keep_prob, mask (§9.2).",
+            )
+        raise Fail(
+            stage,
+            f"{what} : mask vaut {value} partout sur {maskf.size} neurones ({state}) : aucun tirage au hasard.",
+            "chaque neurone est gardé avec probabilité keep_prob : mask = rng.random(A.shape) < keep_prob, puis "
+            "A_out = A * mask / keep_prob (§9.2).",
+            kind="no_work",
+        )
+
+
+def kept_fraction(maskf, keep_prob, what, stage, correlated=False):
+    """The Fail for a kept fraction far from keep_prob, or None. A ``correlated`` mask (neighbours
+    drawn together) is judged as m + d − 1 draws, the fewest a shifted or repeated pattern holds."""
+    n = sum(maskf.shape) - 1 if correlated else maskf.size
+    kept = float(maskf.mean())
+    tol = Z_STAT * np.sqrt(keep_prob * (1 - keep_prob) / n)
+    tol = max(tol, VALUES_BIAS * keep_prob)
+    if abs(kept - keep_prob) <= tol:
+        return None
+    if abs(kept - (1 - keep_prob)) <= tol:
+        hint = (
+            "la comparaison est inversée : chaque neurone est gardé avec probabilité keep_prob, "
+            "mask = np.random.rand(*A.shape) < keep_prob (§9.2), pas > keep_prob."
+        )
+    elif abs(kept - 0.5) <= Z_STAT * np.sqrt(0.25 / n):
+        hint = "keep_prob semble ignoré (la moitié des neurones est gardée) : utilisez l'argument keep_prob."
+    else:
+        hint = "mask = np.random.rand(*A.shape) < keep_prob garde chaque neurone avec probabilité keep_prob (§9.2)."
+    return Fail(
+        stage,
+        f"{what} : {100 * kept:.1f} % des neurones sont gardés, attendu keep_prob = {100 * keep_prob:.1f} % "
+        f"(tolérance ± {100 * tol:.1f} % sur {n} neurones) ; E[A_out] vaudrait alors {kept / keep_prob:.3f} × A.",
+        hint,
+    )
+
+
+def unpack(value, what, stage):
+    """(A_out, mask) of a training call, with types checked."""
+    type_stage = "type" if stage == "values" else stage
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        got = f"un {type(value).__name__} de longueur {len(value)}" if isinstance(value, (tuple, list)) else type(value).__name__
+        raise Fail(type_stage, f"{what} : attendu un tuple de 2 éléments (A_out, mask), obtenu {got}.")
+    A_out, mask = value
+    A_out = as_array(A_out, f"{what} : A_out", stage=type_stage)
+    if mask is None:
+        raise Fail(
+            type_stage,
+            f"{what} : mask vaut None en entraînement (training=True).",
+            "en entraînement, renvoyez le masque utilisé : la rétropropagation en a besoin (§9.2). "
+            "Seul training=False renvoie (A, None).",
+        )
+    mask = as_array(mask, f"{what} : mask", stage=type_stage)
+    return A_out, mask

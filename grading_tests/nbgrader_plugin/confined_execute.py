@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -13,45 +13,21 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from nbclient.client import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from .. import confine
 from . import handin_files
-from .warm_kernel import RESET, WarmKernel, alive, keep, retire_kept, take_kept
 from .common import course_directory, is_autograder_test
+from .kernel_manager import CourseKernelManager, retire_kernel
+from .kernel_template import forks_from_template
 
 __all__ = ["KERNEL_DIR", "KERNEL_NAME", "ConfinedExecute"]
 
 KERNEL_DIR = Path(__file__).resolve().parent.parent / "kernel"
 KERNEL_NAME = "rn-ch06-confine"
-
-_BOUNDED_CONTEXT = []
-
-
-def _bounded_context():
-    """One ZeroMQ context whose sockets drop any message above OUTPUT["message_mb"]."""
-    if not _BOUNDED_CONTEXT:
-        import zmq
-        import zmq.asyncio
-
-        context = zmq.asyncio.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, confine.OUTPUT["message_mb"] * confine.MIB)
-        context.setsockopt(zmq.RCVHWM, confine.OUTPUT["queue_messages"])
-        _BOUNDED_CONTEXT.append(context)
-    return _BOUNDED_CONTEXT[0]
-
-
-class _BoundedKernelManager(AsyncKernelManager):
-    """A kernel manager whose clients read through :func:`_bounded_context`."""
-
-    def client(self, **kwargs):
-        kwargs.setdefault("context", _bounded_context())
-        return super().client(**kwargs)
-
 
 # Seconds of kernel time used so far, per (student, assignment), in this process.
 _TIME_SPENT = {}
@@ -74,19 +50,24 @@ class ConfinedExecute(Execute):
     ends, its whole process group is killed, so nothing a cell started
     survives. A scratch folder that grows past ``disk_mb`` kills the kernel.
 
-    One student's notebooks run one after another in the same kernel
-    (``reuse_kernel``): before the next notebook its figures are closed, it
-    goes back to its scratch folder and its namespace is emptied (``%reset
-    -f``); the modules it imported stay, which saves a third of the time.
-    A kernel never serves two students: the next student's first notebook
-    retires it, and so does the end of the process.
+    Every notebook gets a kernel of its own, a fresh process: with
+    ``kernel_template`` (the default) it is forked from a warm template that
+    imported ``preload`` once for this process (:mod:`.kernel_template`),
+    so the imports that were a third of a student's autograde are paid once,
+    and nothing a notebook does to its kernel reaches the next one.
 
     When a cell kills the kernel (``os._exit``, a signal, a limit) or hangs
-    past ``timeout`` beyond interruption, the cell gets an error output, a
-    fresh kernel replays the cells that ran before (outputs discarded) and
-    execution goes on. After ``max_restarts`` such failures, or past
-    ``notebook_timeout`` seconds for the notebook (``student_timeout`` for
-    all of a student's notebooks), the remaining cells are left unexecuted.
+    past ``timeout`` beyond interruption, the cell gets an error, a fresh
+    kernel replays the cells that ran before and execution goes on. A replay
+    only rebuilds the kernel's state: its outputs are dropped, and every
+    cell keeps the outputs of its first run. After ``max_restarts`` such
+    failures the remaining cells are left unexecuted.
+
+    Time is a budget, replays included: a notebook may run ``notebook_timeout``
+    seconds in all, and all of a student's notebooks ``student_timeout``;
+    each cell, run or replayed, gets at most what is left (and at most
+    ``timeout``), and once nothing is left the remaining cells are left
+    unexecuted with a notice.
 
     Autograder test cells are not run: their outputs are the trusted grade
     (:class:`TrustedGrades`), and their code, hidden tests included, never
@@ -101,7 +82,7 @@ class ConfinedExecute(Execute):
 
     kernel_name = Unicode(KERNEL_NAME, help="Kernelspec that runs submissions (see grading_tests/kernel/).").tag(config=True)
     max_restarts = Integer(3, help="Kernel deaths or hangs tolerated per notebook.").tag(config=True)
-    notebook_timeout = Integer(300, help="Seconds a notebook may run in all, restarts included.").tag(config=True)
+    notebook_timeout = Integer(300, help="Seconds a notebook may run in all, restarts and replays included.").tag(config=True)
     student_timeout = Integer(600, help="Seconds all the notebooks of one student may run in all.").tag(config=True)
     memory_mb = Integer(confine.LIMITS["kernel"]["memory_mb"], help="Address-space limit of the kernel.").tag(config=True)
     cpu_seconds = Integer(confine.LIMITS["kernel"]["cpu_s"], help="CPU-time limit of one kernel.").tag(config=True)
@@ -109,18 +90,31 @@ class ConfinedExecute(Execute):
     cell_mb = Integer(confine.OUTPUT["cell_mb"], help="Outputs kept per cell, in MiB.").tag(config=True)
     notebook_mb = Integer(confine.OUTPUT["notebook_mb"], help="Outputs kept per notebook, in MiB.").tag(config=True)
     skip_ungraded = Bool(True, help="Leave unexecuted a notebook with no graded cell (no test, no written answer).").tag(config=True)
-    reuse_kernel = Bool(
-        True, help="Run a student's notebooks in one kernel, its namespace reset between them; never across students."
+    kernel_template = Bool(
+        True, help="Fork each notebook's kernel from a warm template (imports made once per process); else start it cold."
+    ).tag(config=True)
+    preload = List(
+        Unicode(),
+        default_value=[
+            "numpy", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "threadpoolctl", "scipy.stats",
+            "sklearn.datasets", "sklearn.exceptions", "sklearn.metrics", "sklearn.model_selection", "sklearn.neural_network",
+            "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+        ],
+        help="Modules the kernel template imports once: the notebooks' libraries and ipykernel.",
     ).tag(config=True)
 
     SKIPPED_NOTICE = (
         "<div class=\"alert alert-info\">\n\n**Correction** : ce notebook ne compte pour aucun point et n'a pas de "
         "réponse écrite ; il n'a pas été exécuté pendant la correction.\n\n</div>"
     )
+    # What a replay's messages would have added to or changed in the outputs.
+    _OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "error", "update_display_data", "clear_output")
 
     def create_kernel_manager(self):
         specs = KernelSpecManager(kernel_dirs=[str(KERNEL_DIR), *KernelSpecManager().kernel_dirs])
-        self.km = _BoundedKernelManager(kernel_name=self.kernel_name, config=self.config, kernel_spec_manager=specs)
+        self.km = CourseKernelManager(kernel_name=self.kernel_name, config=self.config, kernel_spec_manager=specs)
+        forkable = self.kernel_template and forks_from_template(self.km.kernel_spec.argv)
+        self.km.preload = list(self.preload) if forkable else None
         return self.km
 
     # -- the scratch folder -------------------------------------------------------------
@@ -138,15 +132,16 @@ class ConfinedExecute(Execute):
                 handin_files.copy_regular_files(handin, scratch, lambda name: name.endswith(".ipynb"), handin_files.MAX_NOTEBOOK_BYTES)
         return scratch, coursedir
 
-    # -- bounded outputs ------------------------------------------------------------------
+    # -- bounded outputs and time ----------------------------------------------------------
 
     def process_message(self, msg, cell, cell_index):
         kind = msg.get("msg_type", "")
-        if kind in ("stream", "display_data", "execute_result", "error", "update_display_data") or kind.startswith("comm"):
+        if self._replaying and kind in self._OUTPUT_MESSAGES:
+            return None  # every cell keeps the outputs of its first run
+        if kind in self._OUTPUT_MESSAGES or kind.startswith("comm"):
             size = len(json.dumps(msg.get("content"), default=str)) + sum(len(b) for b in msg.get("buffers") or ())
             self._cell_bytes += size
-            if not self._replaying:
-                self._notebook_bytes += size
+            self._notebook_bytes += size
             if self._cell_bytes > self.cell_mb * confine.MIB or self._notebook_bytes > self.notebook_mb * confine.MIB:
                 if not self._cut:
                     self._cut = True
@@ -156,6 +151,15 @@ class ConfinedExecute(Execute):
                     )
                 return None
         return super().process_message(msg, cell, cell_index)
+
+    def _remaining(self):
+        return self._deadline - time.monotonic()
+
+    def _get_timeout(self, cell):
+        """A cell's time limit: ``timeout``, and never past the budget's deadline."""
+        timeout = super()._get_timeout(cell)
+        left = max(1, math.ceil(self._remaining()))
+        return left if timeout is None else min(timeout, left)
 
     def _run_cell(self, nb, index, resources):
         if is_autograder_test(nb.cells[index]):
@@ -180,18 +184,13 @@ class ConfinedExecute(Execute):
         info = (resources or {}).get("nbgrader", {})
         student = (info.get("student"), info.get("assignment"))
         started = time.monotonic()
-        deadline = started + max(0, min(self.notebook_timeout, self.student_timeout - _TIME_SPENT.get(student, 0.0)))
+        self._deadline = started + max(0, min(self.notebook_timeout, self.student_timeout - _TIME_SPENT.get(student, 0.0)))
         try:
-            return self._execute_notebook(nb, resources, deadline)
+            return self._execute_notebook(nb, resources)
         finally:
-            _TIME_SPENT[student] = _TIME_SPENT.get(student, 0.0) + time.monotonic() - started
-
-    def _owner(self, resources):
-        """Whose kernel this notebook may reuse: (student, assignment, course), or None."""
-        info = (resources or {}).get("nbgrader", {})
-        if not (self.reuse_kernel and info.get("student") and info.get("assignment")):
-            return None
-        return (info["student"], info["assignment"], os.path.realpath(course_directory(self).root))
+            spent = time.monotonic() - started
+            _TIME_SPENT[student] = _TIME_SPENT.get(student, 0.0) + spent
+            self.log.info("Notebook run in %.1f s (%.1f s of the student's %d s)", spent, _TIME_SPENT[student], self.student_timeout)
 
     def _start_kernel(self, resources):
         """A fresh kernel in a fresh scratch folder: (scratch, disk watch); ``self.km``/``self.kc`` set."""
@@ -215,54 +214,42 @@ class ConfinedExecute(Execute):
             if isinstance(exc, RuntimeError):
                 log.seek(0)
                 self.log.error("The course kernel did not start: %s\n%s", exc, log.read(4000).decode("utf-8", "replace"))
-            if watch is not None:
-                watch.stop()
-            if pgid is not None:
-                confine.kill_group(pgid)
-            shutil.rmtree(scratch, ignore_errors=True)
+            retire_kernel(self.km, self.kc, scratch, watch, pgid)
+            self.km = self.kc = None
             raise
         finally:
             log.close()
         return scratch, watch
 
-    def _reuse_kernel(self, warm):
-        """Take ``warm`` for this notebook, its namespace reset; False if it no longer answers."""
-        self.km, self.kc = warm.km, warm.kc
-        try:
-            reply = self.wait_for_reply(self.kc.execute(RESET.format(scratch=repr(warm.scratch)), silent=True, store_history=False))
-        except Exception as exc:  # a dead or wedged kernel: a fresh one is started instead
-            self.log.warning("The kept kernel did not answer (%s: %s); a fresh one is started", type(exc).__name__, exc)
-            return False
-        content = (reply or {}).get("content", {})
-        if content.get("status") != "ok":
-            self.log.warning("The kept kernel could not be reset (%s: %s); a fresh one is started", content.get("ename"), content.get("evalue"))
-            return False
-        return True
+    @staticmethod
+    def _notice_cell(nb, position):
+        """The first cell at or after ``position`` that a notice can go in: a code cell the kernel would run."""
+        for cell in nb.cells[position:]:
+            if cell.cell_type == "code" and not is_autograder_test(cell):
+                return cell
+        return None
 
-    def _execute_notebook(self, nb, resources, deadline):
+    def _stop(self, nb, position, why):
+        cell = self._notice_cell(nb, position)
+        if cell is not None:
+            self._record_failure(cell, why)
+
+    def _execute_notebook(self, nb, resources):
         position, failures = 0, 0
-        owner = self._owner(resources)
         while position < len(nb.cells):
-            failed, kept, watch = False, False, None
-            warm = take_kept(owner) if position == 0 else None
-            if warm is not None and not self._reuse_kernel(warm):
-                warm.retire()
-                warm = None
-            if warm is None:
-                retire_kept()  # never two kernels at once, never another student's
-                scratch, watch = self._start_kernel(resources)
-            else:
-                scratch, watch = warm.scratch, warm.watch
+            if self._remaining() <= 0:
+                self._stop(nb, position, "budget")
+                break
+            failed, stopped = False, None
+            scratch, watch = self._start_kernel(resources)
             pgid = self.km.provisioner.pid
             try:
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
-                if position and not self._replay(nb, position, resources):
-                    position = len(nb.cells)  # the replay itself killed the kernel
-                while position < len(nb.cells):
-                    if time.monotonic() > deadline:
-                        self._record_failure(nb.cells[position], "budget")
-                        position = len(nb.cells)
+                stopped = self._replay(nb, position) if position else None
+                while stopped is None and position < len(nb.cells):
+                    if self._remaining() <= 0:
+                        stopped = "budget"
                         break
                     index, position = position, position + 1
                     try:
@@ -275,14 +262,13 @@ class ConfinedExecute(Execute):
                         self._record_failure(nb.cells[index], "disk")
                         failed = True
                         break
-                kept = owner is not None and not failed and not watch.exceeded and alive(self.km)
             finally:
-                if kept:
-                    keep(WarmKernel(owner, self.km, self.kc, scratch, watch, pgid))
-                else:
-                    # The kernel and everything it started, before any of them is reaped.
-                    WarmKernel(owner, self.km, self.kc, scratch, watch, pgid).retire()
+                # The kernel and everything it started, before any of them is reaped.
+                retire_kernel(self.km, self.kc, scratch, watch, pgid)
                 self.km = self.kc = None
+            if stopped:
+                self._stop(nb, position, stopped)
+                break
             if failed:
                 failures += 1
                 if failures > self.max_restarts:
@@ -293,20 +279,27 @@ class ConfinedExecute(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
-    def _replay(self, nb, position, resources):
-        """Re-run cells [0, position) that did not fail, keeping their first outputs."""
+    def _replay(self, nb, position):
+        """Re-run cells [0, position) that did not fail, within the budget; None, or why the notebook stops.
+
+        The replayed cells keep the outputs of their first run: a replay's
+        messages are dropped, and nbclient's copy of the cell is put back.
+        """
         self._replaying = True
         try:
             for index, cell in enumerate(nb.cells[:position]):
                 if cell.cell_type != "code" or cell.metadata.get("rn_noyau_echec") or is_autograder_test(cell):
                     continue
-                self._cell_bytes, self._cut = 0, False
+                if self._remaining() <= 0:
+                    return "budget"
                 try:
                     self.execute_cell(copy.deepcopy(cell), index, store_history=False)
                 except (DeadKernelError, CellTimeoutError):
                     self.log.error("Replaying cell %d failed; the rest of the notebook is not run", index)
-                    return False
-            return True
+                    return "budget" if self._remaining() <= 0 else "replay"
+                finally:
+                    nb.cells[index] = cell
+            return None
         finally:
             self._replaying = False
 
@@ -316,8 +309,13 @@ class ConfinedExecute(Execute):
         "disk": ("QuotaDisque", "cette cellule a écrit plus de {disk} Mo sur le disque ; le noyau a été arrêté."),
         "budget": (
             "TempsEpuise",
-            "le temps d'exécution accordé est épuisé ({budget} s par notebook, {student} s pour tous les notebooks d'un élève) ; "
-            "les cellules suivantes n'ont pas été exécutées.",
+            "le temps d'exécution accordé est épuisé ({budget} s par notebook, {student} s pour tous les notebooks d'un élève, "
+            "réexécutions comprises) ; cette cellule et les suivantes n'ont pas été exécutées.",
+        ),
+        "replay": (
+            "NoyauArrete",
+            "le noyau neuf s'est arrêté en réexécutant les cellules précédentes ; cette cellule et les suivantes n'ont pas été "
+            "exécutées.",
         ),
     }
 
@@ -328,6 +326,6 @@ class ConfinedExecute(Execute):
         cell.metadata["rn_noyau_echec"] = True
         ename, evalue = self._FAILURES[why]
         evalue = evalue.format(timeout=self.timeout, disk=self.disk_mb, budget=self.notebook_timeout, student=self.student_timeout)
-        if why != "budget":
+        if why not in ("budget", "replay"):
             evalue += " Les cellules suivantes ont été exécutées dans un noyau neuf."
         cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))

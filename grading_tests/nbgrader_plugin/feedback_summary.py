@@ -27,7 +27,8 @@ class FeedbackSummary(NbGraderPreprocessor):
     nbgrader's English comment on an answer left blank is put in French.
 
     ``feedback_page`` holds ``graded`` (the notebook is worth points),
-    ``score``, ``max_score``, ``late_penalty``, ``rows`` (one per cell worth
+    ``score``, ``max_score``, ``late_penalty``, ``late`` (the French sentence
+    :class:`.LatePenalties` left on a late hand-in, else None), ``rows`` (one per cell worth
     points, in notebook order: ``grade_id``, ``function`` or ``label``,
     ``score``, ``points``, ``verdict``) and ``titles`` (grade_id -> the
     cell's ``label``, ``function``, ``score``, ``points``).
@@ -43,6 +44,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             "score": float(info["score"]),
             "max_score": float(info["max_score"]),
             "late_penalty": float(info.get("late_penalty") or 0),
+            "late": (resources.get("late_submission") or {}).get("message"),
             "rows": self._rows,
             "titles": self._titles,
         }

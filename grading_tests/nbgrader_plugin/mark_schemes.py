@@ -23,10 +23,15 @@ from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-__all__ = ["MarkSchemes", "BEGIN_MARK_SCHEME", "END_MARK_SCHEME", "mark_scheme_tail"]
+__all__ = ["MarkSchemes", "BEGIN_MARK_SCHEME", "END_MARK_SCHEME", "TAIL_KEY", "mark_scheme_tail"]
 
 BEGIN_MARK_SCHEME = "BEGIN MARK SCHEME"
 END_MARK_SCHEME = "END MARK SCHEME"
+# Cell metadata MarkSchemes writes on an answer it extended: {"caracteres": length of
+# the appended rubric}. The formgrader shows that many last characters apart from the
+# student's text (a student's unclosed tag or comment cannot swallow the rubric, nor
+# can a student's text pass for it). Staging drops every metadata key a hand-in brings.
+TAIL_KEY = "bareme_cours"
 
 
 def mark_scheme_tail(stored):
@@ -61,4 +66,5 @@ class MarkSchemes(NbGraderPreprocessor):
             tail = mark_scheme_tail(self._stored.get(cell.metadata.nbgrader.get("grade_id"), ""))
             if tail:
                 cell.source = cell.source + tail
+                cell.metadata[TAIL_KEY] = {"caracteres": len(tail)}
         return cell, resources

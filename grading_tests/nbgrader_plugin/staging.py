@@ -14,8 +14,9 @@ anything but small regular files, and writes a private copy that holds only:
 - ``timestamp.txt``, normalised, when it holds a date nbgrader accepts.
 
 Everything else the student handed in is left out and reported as an
-:class:`Anomaly`, for the instructor (``autograded/anomalies.txt``, see
-:func:`write_report`) and, for notebooks, to the student in a notice cell.
+:class:`Anomaly`, for the instructor (``logs/<assignment>/anomalies.txt``, see
+:func:`report_folder` and :func:`write_report`) and, for notebooks, to the
+student in a notice cell.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .handin_files import (
     shown,
 )
 from .notebook_rebuild import NOTES_PER_NOTEBOOK, rebuild, replacement
+from .student_ids import shown as shown_id
 
 # The staging's whole interface, the reading and rebuilding helpers included.
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "replacement",
     "shown",
     "stage",
+    "report_folder",
     "write_report",
 ]
 
@@ -86,8 +89,8 @@ class Anomaly:
     message: str  # French, one line
 
     def line(self):
-        """The report line: ``student<TAB>notebook<TAB>message``."""
-        return "\t".join((shown(self.student, limit=200), shown(self.notebook), _one_line(self.message)))
+        """The report line: ``student<TAB>notebook<TAB>message``, the id printed injectively."""
+        return "\t".join((shown_id(self.student), shown(self.notebook), _one_line(self.message)))
 
 
 def _one_line(text):
@@ -274,15 +277,28 @@ def stage(submitted_dir, release_dir, handins, root):
 # --- the instructor's report ------------------------------------------------------------
 
 
+def report_folder(course_root, assignment):
+    """Where the report of ``assignment`` lives: ``logs/<assignment>/`` of the course.
+
+    Not ``autograded/``, whose entries are student ids: a student folder named
+    ``anomalies.txt`` would be the report. ``logs/<assignment>/`` holds only
+    the class command's logs, named by :func:`.student_ids.file_name`
+    (``<name>.log``), so no id and no log can take the report's name.
+    """
+    return Path(course_root) / "logs" / assignment
+
+
 def write_report(folder, anomalies, students):
     """Rewrite ``folder/anomalies.txt``: the lines of ``students`` replaced by ``anomalies``.
 
-    Lines of students outside this run are kept. The file is replaced, never
-    written through, so a link planted in its place is not followed.
+    Lines of students outside this run are kept; a line is the student's by
+    its first field, the id as :func:`.student_ids.shown` prints it, which two
+    ids never share. The file is replaced, never written through, so a link
+    planted in its place is not followed.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    replaced = {shown(s, limit=200) for s in students}
+    replaced = {shown_id(s) for s in students}
     kept = []
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import glob
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ from nbconvert.exporters import NotebookExporter
 from nbgrader.converters import Autograde
 from traitlets import Integer
 
-from . import staging
+from . import staging, student_ids
 from .trusted_grades import TrustedGrades
 
 __all__ = ["DEFAULT_LAYOUT", "StagingNotebookExporter"]
@@ -51,7 +52,12 @@ class StagingNotebookExporter(NotebookExporter):
     hand-ins (``init_notebooks``) and before opening any of them: the
     timestamps, the copy of extra files, the missing-notebook check and the
     sanitize step all read the staged folder. What was left out is logged as
-    warnings and written to ``autograded/anomalies.txt``.
+    warnings and written to ``logs/<assignment>/anomalies.txt``.
+
+    A hand-in whose student id is outside the safe set
+    (:mod:`.student_ids`) is not staged: nbgrader never opens it, it keeps
+    no gradebook row, the folder in ``submitted/`` is left untouched, and the
+    report and the log say why, the id printed escaped.
 
     While nbgrader sanitizes a student's notebook, this exporter also starts
     the trusted grading of that student, and of the next ``lookahead`` ones,
@@ -72,17 +78,44 @@ class StagingNotebookExporter(NotebookExporter):
         coursedir = converter.coursedir
         if coursedir.directory_structure != DEFAULT_LAYOUT:
             raise ValueError(f"StagingNotebookExporter needs CourseDirectory.directory_structure = {DEFAULT_LAYOUT!r}")
-        pattern = re.compile(converter._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True))
-        handins = []
-        for folder in sorted(converter.assignments):
+        # DOTALL: an id may hold a newline, which nbgrader's own pattern cannot match.
+        pattern = re.compile(converter._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True), re.DOTALL)
+
+        def parse(folder):
             found = pattern.fullmatch(folder)
             if found is None:
-                raise ValueError(f"hand-in folder {folder!r} does not match {pattern.pattern!r}")
-            handins.append((found["student_id"], found["assignment_id"]))
+                raise ValueError(f"hand-in folder {student_ids.shown(folder)} does not match {pattern.pattern!r}")
+            return found["student_id"], found["assignment_id"]
+
+        handins, refused = [], []  # (student, assignment), (anomaly, assignment)
+        for folder in sorted(converter.assignments):
+            student, assignment = parse(folder)
+            message = student_ids.refusal_message(student)
+            if message:
+                refused.append((staging.Anomaly(student, "-", message), assignment))
+            else:
+                handins.append((student, assignment))
+        # Folders nbgrader's own listing dropped: a glob character in the id makes its
+        # notebook glob match nothing (a warning, no row). Refused here by name, as above.
+        listed = glob.glob(converter._format_source(coursedir.assignment_id, coursedir.student_id))
+        for folder in sorted(set(listed) - set(converter.assignments)):
+            student, assignment = parse(folder)
+            message = student_ids.refusal_message(student)
+            if message and os.path.isdir(folder):
+                refused.append((staging.Anomaly(student, "-", message), assignment))
+        for anomaly, _ in refused:
+            self.log.warning("Student id %s refused, its hand-in is left as it is: %s",
+                             student_ids.shown(anomaly.student), student_ids.refusal(anomaly.student))
         submitted = os.path.normpath(coursedir.format_path(coursedir.submitted_directory, ".", "."))
         release = os.path.normpath(coursedir.format_path(coursedir.release_directory, ".", "."))
         root = _private_root()
-        self.anomalies = staging.stage(submitted, release, handins, root)
+        reports = {}  # assignment -> (anomalies, students, staged, refused)
+        for assignment in sorted({a for _, a in handins} | {a for _, a in refused}):
+            mine = [h for h in handins if h[1] == assignment]
+            theirs = [anomaly for anomaly, a in refused if a == assignment]
+            found = staging.stage(submitted, release, mine, root) + theirs
+            reports[assignment] = (found, {s for s, _ in mine} | {a.student for a in theirs}, len(mine), len(theirs))
+            self.anomalies += found
         # Absolute, so format_path ignores the course root; nbgrader reads nothing else from now on.
         original = coursedir.submitted_directory
         coursedir.submitted_directory = root
@@ -94,10 +127,11 @@ class StagingNotebookExporter(NotebookExporter):
         converter.assignments = assignments
         self.staged_folders = sorted(assignments)
         for anomaly in self.anomalies:
-            self.log.warning("Hand-in of %s, %s: %s", staging.shown(anomaly.student), anomaly.notebook, anomaly.message)
-        report_dir = os.path.normpath(coursedir.format_path(coursedir.autograded_directory, ".", "."))
-        report = staging.write_report(report_dir, self.anomalies, {student for student, _ in handins})
-        self.log.info("Staged %d hand-in(s) in %s; %d anomaly(ies) in %s", len(handins), root, len(self.anomalies), report)
+            self.log.warning("Hand-in of %s, %s: %s", student_ids.shown(anomaly.student), anomaly.notebook, anomaly.message)
+        for assignment, (found, students, staged, not_staged) in reports.items():
+            report = staging.write_report(staging.report_folder(coursedir.root, assignment), found, students)
+            self.log.info("Staged %d hand-in(s) of %s in %s, %d refused; %d anomaly(ies) in %s",
+                          staged, assignment, root, not_staged, len(found), report)
 
     @staticmethod
     def _undo_after_run(converter, original, root):

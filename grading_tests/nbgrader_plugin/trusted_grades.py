@@ -11,12 +11,15 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Float, Integer, Unicode
 
-from . import handin_files
+from . import handin_files, results_table
+from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET
 from .common import RECORD_KEY, GraderMismatch, course_directory, grader_for, is_autograder_test
 
-__all__ = ["TrustedGrades"]
+__all__ = ["TrustedGrades", "RESULTS_KEY"]
+
+RESULTS_KEY = "rn_grader_results"  # resources key: the structured results of the notebook's graded cells
 
 
 class _Reports:
@@ -66,14 +69,15 @@ def _assignment_layout(db_url, assignment_id):
     return notebooks, names
 
 
-def _grade_folder(folder, notebooks, names, seed):
+def _grade_folder(folder, notebooks, names, seed, budgets):
     """Grade the known notebooks of ``folder``: regular files only, never through a link, copied aside."""
     from ..runner import grade_submission
 
     wanted = {f"{name}.ipynb" for name in notebooks}
     with tempfile.TemporaryDirectory(prefix="rn-soumission-") as copy_dir:
         handin_files.copy_regular_files(folder, copy_dir, wanted.__contains__, handin_files.MAX_NOTEBOOK_BYTES)
-        return grade_submission(copy_dir, seed=seed, names=names, include_questions=True)
+        return grade_submission(copy_dir, seed=seed, names=names, include_questions=True,
+                                student_budget=budgets[0], function_budget=budgets[1])
 
 
 class TrustedGrades(NbGraderPreprocessor):
@@ -90,6 +94,14 @@ class TrustedGrades(NbGraderPreprocessor):
     provenance = Unicode(
         "",
         help="Short hash of what the grade depends on (hand-in, graders, course, seed), shown next to the seed.",
+    ).tag(config=True)
+    student_budget = Float(
+        STUDENT_BUDGET, help="Seconds the graders may take for one student in all, loading the code included."
+    ).tag(config=True)
+    function_budget = Float(
+        FUNCTION_BUDGET,
+        help="Seconds one function's checks may take (in proportion more when its calls may take over 10 s); past it, the "
+        "function scores 0 with a message and the others are graded.",
     ).tag(config=True)
 
     def notebooks_executed(self):
@@ -111,12 +123,13 @@ class TrustedGrades(NbGraderPreprocessor):
         info = resources["nbgrader"]
         notebooks, names = _assignment_layout(info["db_url"], info["assignment"])
         folder = folder or self.submitted_folder(resources)
-        key = (_submission_key(folder, notebooks), tuple(names), self.seed)
+        budgets = (self.student_budget, self.function_budget)
+        key = (_submission_key(folder, notebooks), tuple(names), self.seed, budgets)
         log, seed = self.log, self.seed
 
         def compute():
-            log.info("Grading %s out of the kernel (%d graders)", folder, len(names))
-            return _grade_folder(folder, notebooks, names, seed)
+            log.info("Grading %s out of the kernel (%d graders, %g s at most)", folder, len(names), budgets[0])
+            return _grade_folder(folder, notebooks, names, seed, budgets)
 
         return _REPORTS.get(key, compute)
 
@@ -136,6 +149,8 @@ class TrustedGrades(NbGraderPreprocessor):
             if result is None or float(result["max_score"]) != float(cell.metadata.nbgrader["points"]):
                 raise GraderMismatch(f"no trusted result of {cell.metadata.nbgrader['points']} point(s) for {grade_id}")
             cell.outputs = self._outputs(cell, spec.name, result, report["seed"], self.provenance, self.notebooks_executed())
+        # For SaveResults, once nbgrader has saved the grades: what each grade rests on.
+        resources[RESULTS_KEY] = results_table.rows_for(report, resources["nbgrader"]["notebook"], [s.name for _, s in cells])
         return nb, resources
 
     @staticmethod

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def copy_course(tmp_path, release=True, submitted=False):
-    """The course root (config, source, release) copied under ``tmp_path``."""
+    """The course root (config, source, release; the demo's hand-ins and extensions.csv) copied under ``tmp_path``."""
     root = Path(tmp_path) / "cours"
     root.mkdir()
     shutil.copy2(REPO / "nbgrader_config.py", root)
@@ -24,6 +24,7 @@ def copy_course(tmp_path, release=True, submitted=False):
         shutil.copytree(REPO / "release", root / "release")
     if submitted:
         shutil.copytree(REPO / "submitted", root / "submitted")
+        shutil.copy2(REPO / "extensions.csv", root)  # the demo class's extensions, with its hand-ins
     return root
 
 

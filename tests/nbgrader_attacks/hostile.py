@@ -213,7 +213,7 @@ class Attack:
     build: Callable  # (Layout, Context, Pair) -> HandIn
     earns: str = "honest"  # "honest": the honest function; "nothing"; "digits": initialize_parameters of 06_4
     notebook: str = NB2
-    anomaly: bool = False  # bad metadata: a notice cell and a line in autograded/anomalies.txt
+    anomaly: bool = False  # bad metadata: a notice cell and a line in logs/<assignment>/anomalies.txt
     order: int = 0  # position in the sort order (run stoppers last)
 
 

@@ -13,7 +13,10 @@ task per student on a Dask cluster (an embedded ``LocalCluster`` by default):
   (own session, hard time limit), bytes back;
 - :mod:`.gradebook`: the template gradebook, and the driver's writes (the
   driver is the only writer of the gradebook and of ``autograded/``);
-- :mod:`.run`: the driver (progress, logs, final table, Ctrl-C).
+- :mod:`.plan`: what becomes of each folder of ``submitted/``: graded,
+  unchanged, refused (an id outside the safe set), or nothing to grade;
+- :mod:`.table`: the progress line and the final table, ids escaped;
+- :mod:`.run`: the driver (bounded in flight, logs, Ctrl-C).
 """
 
 from .run import autograde_class, format_table, load_course

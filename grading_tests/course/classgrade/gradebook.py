@@ -12,20 +12,22 @@ writers; PostgreSQL goes through nbgrader's own ``db_url``) and the course's
 - :func:`write_result`: one worker's result into the course: the autograded
   files (a sibling folder renamed into place, every relative path checked),
   then the submission's rows, in one transaction, exactly as
-  ``nbgrader autograde`` leaves them: a cell that had a manual score still
+  ``nbgrader autograde`` leaves them (with the graders' structured results,
+  replaced in the same transaction): a cell that had a manual score still
   needs a manual grade, manual scores and comments are kept, a notebook not
   handed in scores 0.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
 
-from ...nbgrader_plugin import staging
+from ...nbgrader_plugin import results_table, staging
 from ..environment import nbgrader
 from . import provenance as prov
 from .task import _private_folder, _relative
@@ -182,7 +184,8 @@ def _stage_files(parent, assignment, files, provenance):
 
 
 def _write_rows(db_url, course_id, assignment, result, names, graded):
-    """The submission's rows, in one transaction, as nbgrader autograde leaves them."""
+    """The submission's rows, in one transaction, as nbgrader autograde leaves them, and the graders'
+    structured results (:mod:`.results_table`): the student's rows replaced in that same transaction."""
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
 
@@ -190,12 +193,16 @@ def _write_rows(db_url, course_id, assignment, result, names, graded):
     with Gradebook(db_url, course_id) as gb, warnings.catch_warnings():
         # nbgrader's add_submission makes SQLAlchemy warn about its own autoflush: noise, as in nbgrader's log.
         warnings.simplefilter("ignore", SAWarning)
+        results_table.ensure(gb.db.connection())
         try:
             gb.find_student(student)
         except MissingEntry:
             gb.add_student(student, first_name=names[0], last_name=names[1])
         kwargs = {"timestamp": rows["timestamp"]} if rows["timestamp"] else {}
         submission = gb.update_or_create_submission(assignment, student, **kwargs)
+        # The late-penalty step mirrored extensions.csv there, as nbgrader autograde does in place.
+        extension = rows.get("extension")
+        submission.extension = datetime.timedelta(seconds=float(extension)) if extension else None
         try:
             for nb in submission.notebooks:
                 row = rows["notebooks"].get(nb.name)
@@ -214,6 +221,8 @@ def _write_rows(db_url, course_id, assignment, result, names, graded):
                     nb.late_submission_penalty = row["late_submission_penalty"]
                     for comment in nb.comments:
                         comment.auto_comment = row["comments"][comment.name]["auto_comment"]
+            gb.db.flush()
+            results_table.replace(gb.db.connection(), assignment, student, rows.get("results", []))
             gb.db.commit()
         except BaseException:
             gb.db.rollback()
@@ -241,5 +250,5 @@ def write_result(root, autograded_dir, db_url, course_id, assignment, result, pr
         if new is not None:
             shutil.rmtree(new, ignore_errors=True)
     anomalies = [staging.Anomaly(student, *line.split("\t", 2)[1:]) for line in result.get("anomalies", []) if line.count("\t") >= 2]
-    staging.write_report(autograded_dir, anomalies, {student})
+    staging.write_report(staging.report_folder(root, assignment), anomalies, {student})
     return target

@@ -27,6 +27,7 @@ anomalies as it would have in the course itself.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import socket
@@ -35,7 +36,10 @@ from pathlib import Path
 
 from ...nbgrader_plugin import handin_files
 
-__all__ = ["MAX_ENTRIES", "TIMESTAMP", "list_students", "read_handin", "handin_digest", "recreate"]
+__all__ = [
+    "MAX_ENTRIES", "TIMESTAMP", "list_entries", "read_handin", "has_notebook", "nested_notebooks",
+    "handin_digest", "recreate",
+]
 
 TIMESTAMP = "timestamp.txt"
 MAX_TIMESTAMP_BYTES = 1024
@@ -43,17 +47,64 @@ MAX_ENTRIES = 10_001  # one past what the staging lists, so it still says "or mo
 _DANGLING = "/nonexistent/rn-lien-non-suivi"
 
 
-def list_students(submitted_dir, assignment):
-    """Students with a hand-in of ``assignment``, as nbgrader finds them (``submitted/*/<assignment>``)."""
+def list_entries(submitted_dir, assignment):
+    """Every entry of ``submitted_dir``, sorted, as (name, kind).
+
+    ``kind`` is ``handin`` when ``<name>/<assignment>`` is a folder (as
+    nbgrader's glob finds it, links followed), ``absent`` for another folder,
+    ``file`` for anything else. Hidden names are listed too: whatever is
+    there gets a line of the final table.
+    """
     folder = Path(submitted_dir)
     if not folder.is_dir():
         return []
     found = []
     for entry in sorted(os.listdir(folder)):
-        if entry.startswith(".") or "/" in entry or "\0" in entry:
-            continue
-        if os.path.isdir(folder / entry / assignment):  # nbgrader's glob follows links: so does the listing
-            found.append(entry)
+        if os.path.isdir(folder / entry / assignment):
+            found.append((entry, "handin"))
+        else:
+            found.append((entry, "absent" if os.path.isdir(folder / entry) else "file"))
+    return found
+
+
+def has_notebook(handin):
+    """Whether nbgrader's notebook glob (``*.ipynb``, hidden names left out) finds anything in the hand-in.
+
+    nbgrader skips a hand-in where it finds none (``--student`` alone: it
+    fails); a hand-in whose folder is not a plain folder is staged as such.
+    """
+    if handin["root"] is not None:
+        return True
+    names = list(handin["files"]) + list(handin["entries"])
+    return any(fnmatch.fnmatchcase(name, "*.ipynb") and not name.startswith(".") for name in names)
+
+
+def nested_notebooks(submitted_dir, student, assignment, limit=MAX_ENTRIES):
+    """{subfolder: notebooks in it} one level below the hand-in, links not followed (for the table's hint)."""
+    found, opened = {}, []
+    try:
+        opened.append(os.open(submitted_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+        for name in (student, assignment):
+            opened.append(handin_files.open_dir(name, opened[-1]))
+        with os.scandir(opened[-1]) as scan:
+            subfolders = [e.name for _, e in zip(range(limit), scan) if e.is_dir(follow_symlinks=False)]
+        for name in sorted(subfolders)[:10]:
+            try:
+                fd = handin_files.open_dir(name, opened[-1])
+            except handin_files.Unreadable:
+                continue
+            try:
+                with os.scandir(fd) as scan:
+                    count = sum(1 for _, e in zip(range(limit), scan) if e.name.endswith(".ipynb") and not e.name.startswith("."))
+            finally:
+                os.close(fd)
+            if count:
+                found[name] = count
+    except (OSError, handin_files.Unreadable):
+        pass
+    finally:
+        for fd in reversed(opened):
+            os.close(fd)
     return found
 
 

@@ -6,7 +6,9 @@
   ``release/<assignment>/`` of the course root;
 - the hand-in's digest (:func:`.handin.handin_digest`);
 - the seed asked for (``None``: a fresh one per student), whether the notebooks
-  run, and what the gradebook says of the student's deadline.
+  run, and the student's deadline: the gradebook's due date and the new
+  deadline ``extensions.csv`` gives the student, if any (a changed deadline
+  grades the hand-in again, and its late penalty with it).
 
 A hand-in whose :class:`Provenance` equals the one recorded with its grade
 (``autograded/<student>/<assignment>/provenance.json``, written by the driver
@@ -90,7 +92,7 @@ class Provenance:
     course: str
     seed: int | None  # as asked for; None: drawn per student (see ``seed_used``)
     execute: bool
-    deadline: str = ""  # the assignment's due date and the student's extension, as the gradebook holds them
+    deadline: str = ""  # the assignment's due date and the student's extension (extensions.csv)
     seed_used: int | None = field(default=None, compare=False)
 
     @property

@@ -2,26 +2,32 @@
 
 :func:`autograde_class`, run from the course root:
 
-1. lists the hand-ins of ``submitted/`` (or the ``--student`` ones) and reads
-   each one into bytes (:mod:`.handin`);
-2. computes each one's :class:`.provenance.Provenance`; a hand-in whose
-   provenance is the one recorded with its grade is unchanged and skipped,
-   unless ``force``;
-3. builds the template gradebook once (:func:`.gradebook.build_template`)
+1. sorts every folder of ``submitted/`` (or the ``--student`` ids) with
+   :func:`.plan.plan`: a hand-in to grade (read into bytes, :mod:`.handin`),
+   unchanged since its recorded :class:`.provenance.Provenance` (skipped
+   unless ``force``), an id outside the safe set (refused: a row and an
+   anomaly line, the hand-in untouched), or nothing to grade (a row saying
+   why);
+2. builds the template gradebook once (:func:`.gradebook.build_template`)
    while the workers start, then submits one task per hand-in
-   (:func:`.task.grade_handin`), a few per worker at a time, to a Dask
-   client: an embedded ``LocalCluster`` of ``workers`` processes (each
-   preloads nbgrader and starts its warm launcher, :mod:`.supervise`), or
-   the cluster of ``scheduler``;
-4. as each result arrives, writes it (:func:`.gradebook.write_result`; the
+   (:func:`.task.grade_handin`) to a Dask client: an embedded
+   ``LocalCluster`` of ``workers`` processes (each preloads nbgrader and
+   starts its warm launcher, :mod:`.supervise`), or the cluster of
+   ``scheduler``, two per worker at a time. Each hand-in is read when its
+   task is submitted and scattered straight to a worker, and each result is
+   fetched from its worker when it is written, one at a time: the driver
+   holds at most one hand-in and one result, whatever the class weighs;
+3. as each result arrives, writes it (:func:`.gradebook.write_result`; the
    driver is the gradebook's only writer) and its log
-   (``logs/<assignment>/<student>.log``), and prints one progress line with
-   the time left on stderr; a task that failed on a time-out or a dead worker
-   is tried once more, then becomes a failure row; a failure never writes
-   the gradebook;
-5. prints the table (graded, unchanged, anomalies, failures with reasons) on
-   stdout. Ctrl-C cancels what is pending, keeps what was written (a write in
-   progress is finished first), prints the partial table and returns 130.
+   (``logs/<assignment>/<name>.log``, the name from
+   :func:`.student_ids.file_name`), and prints one progress line with the
+   time left on stderr; a task that failed on a time-out or a dead worker is
+   tried once more, then becomes a failure row; a failure never writes the
+   gradebook, and one student's failure, even a bug of ours, never stops the
+   others;
+4. prints the table (:mod:`.table`) on stdout and returns 0. Ctrl-C cancels
+   what is pending, keeps what was written (a write in progress is finished
+   first), prints the partial table and returns 130.
 """
 
 from __future__ import annotations
@@ -31,17 +37,22 @@ import dataclasses
 import datetime
 import logging
 import os
-import secrets
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...nbgrader_plugin import staging, student_ids
+from ...nbgrader_plugin.late_policy import LatePolicy, PolicyError, extensions_bytes, parse_extensions, student_deadline
 from ..environment import nbgrader_env
 from . import gradebook as gbw
 from . import handin as handin_io
 from . import provenance as prov
+from .plan import plan, read
+from .table import Row, format_table, progress_line
 from .task import grade_handin
 
 __all__ = ["Row", "autograde_class", "format_table", "load_course"]
@@ -49,19 +60,8 @@ __all__ = ["Row", "autograde_class", "format_table", "load_course"]
 TIMEOUT_MARGIN = 300  # seconds per student beyond the kernel's budget (ConfinedExecute.student_timeout): nbgrader, graders
 RETRIES = 1
 PRELOAD = "grading_tests.course.classgrade.task"  # its dask_setup warms each worker up while the driver prepares
-INTERRUPTED, FAILED = 130, 1
-
-
-@dataclass
-class Row:
-    student: str
-    status: str  # "noté", "inchangé", "échec", "annulé"
-    short: str = ""
-    seconds: float = 0.0
-    score: str = ""
-    anomalies: int = 0
-    reason: str = ""
-    attempts: int = 0
+INTERRUPTED = 130
+TASKS_PER_WORKER = 2  # tasks in flight per worker: the next hand-in is ready when one ends
 
 
 @dataclass
@@ -74,7 +74,8 @@ class _Course:
     autograded: Path
     logs: Path
     task_timeout: float = 600 + TIMEOUT_MARGIN
-    extensions: dict = field(default_factory=dict)
+    extensions: dict = field(default_factory=dict)  # student -> seconds past the due date (extensions.csv)
+    files: dict = field(default_factory=dict)  # course files beyond course_files(): the extensions file
     names: dict = field(default_factory=dict)
     in_gradebook: set = field(default_factory=set)  # students with a submission of the assignment
     duedate: str = ""
@@ -84,6 +85,7 @@ def load_course(root, assignment, db_url=None):
     """The course's nbgrader settings (nbgrader_config.py of ``root``), ``db_url`` overriding its own."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.coursedir import CourseDirectory
+    from traitlets import TraitError
     from traitlets.config.loader import PyFileConfigLoader
 
     root = Path(root).resolve()
@@ -100,6 +102,14 @@ def load_course(root, assignment, db_url=None):
         logs=root / "logs" / assignment,
         task_timeout=float(config.ConfinedExecute.get("student_timeout", 600)) + TIMEOUT_MARGIN,
     )
+    try:
+        policy = LatePolicy(config=config)
+        raw = extensions_bytes(root / policy.extensions_file)
+        extensions = {} if raw is None else parse_extensions(raw, policy.extensions_file, policy.timezone)
+    except (PolicyError, TraitError) as exc:
+        raise gbw.ClassgradeError(f"late policy: {exc}") from None
+    if raw is not None:  # each worker's late-penalty step reads the very same bytes
+        course.files[policy.extensions_file] = raw
     with Gradebook(course.db_url, course.course_id) as gb:
         for student in gb.students:
             course.names[student.id] = (student.first_name, student.last_name)
@@ -111,8 +121,15 @@ def load_course(root, assignment, db_url=None):
             course.duedate = found.duedate.isoformat() if found.duedate else ""
             for submission in found.submissions:
                 course.in_gradebook.add(submission.student_id)
-                if submission.extension:
-                    course.extensions[submission.student_id] = submission.extension.total_seconds()
+            # extensions.csv is the one source of extensions, as for the late-penalty step
+            # (the gradebook's column mirrors it): in the provenance and the worker's gradebook.
+            for student, extension in extensions.items():
+                try:
+                    student_deadline(found.duedate, extension)
+                except PolicyError as exc:
+                    raise gbw.ClassgradeError(f"{policy.extensions_file}: {exc}") from None
+                if found.duedate is not None:
+                    course.extensions[student] = (extension.deadline - found.duedate).total_seconds()
     return course
 
 
@@ -120,52 +137,34 @@ def _release_notebooks(course):
     return sorted(p.name for p in (course.root / "release" / course.assignment).glob("*.ipynb"))
 
 
-def _read(course, student, notebooks):
-    return handin_io.read_handin(course.submitted, student, course.assignment, notebooks)
-
-
-def _plan(course, students, seed, execute, force, code, course_hash):
-    """(to grade: [(student, provenance)], rows of the unchanged and the absent)."""
-    listed = handin_io.list_students(course.submitted, course.assignment)
-    wanted = list(dict.fromkeys(students)) if students else listed
-    notebooks = _release_notebooks(course)
-    todo, rows = [], []
-    for student in wanted:
-        if student not in listed:
-            rows.append(Row(student, "échec", reason=f"aucun rendu dans submitted/{student}/{course.assignment}/"))
-            continue
-        digest = handin_io.handin_digest(_read(course, student, notebooks))
-        deadline = f"{course.duedate}|{course.extensions.get(student, '')}"
-        used = seed if seed is not None else secrets.randbelow(2**31)
-        provenance = prov.Provenance(digest, code, course_hash, seed, execute, deadline, used)
-        recorded = prov.read_recorded(course.autograded / student / course.assignment)
-        # Unchanged: graded from these very inputs, and the gradebook still holds that grade.
-        if not force and recorded == provenance.sha256 and student in course.in_gradebook:
-            rows.append(Row(student, "inchangé", short=provenance.short))
-            continue
-        todo.append((student, provenance))
-    return todo, rows
-
-
 def _start_client(workers, scheduler):
     import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout="30s"), None
-    # A worker that dies costs its task one more try, not three.
-    dask.config.set({"distributed.scheduler.allowed-failures": RETRIES})
+        return Client(scheduler, timeout="30s"), None, None
+    # A worker that dies costs its task one more try, not three; the class's files stay
+    # on every worker (the memory manager would keep one copy, lost with its worker).
+    dask.config.set({"distributed.scheduler.allowed-failures": RETRIES, "distributed.scheduler.active-memory-manager.start": False})
     # The workers are started with Ctrl-C ignored: the driver alone handles it (it
     # cancels and closes the cluster; a worker's death stops its supervised grading).
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    folder = tempfile.mkdtemp(prefix="rn-dask-")  # the workers' folders, removed with the cluster (a killed one's too)
+    dask.config.set({"temporary-directory": folder})
     try:
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", preload=[PRELOAD],
             dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,  # the scheduler's HTTP server, on a free port
+            local_directory=folder,
         )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
-    return Client(cluster), cluster
+    client = Client(cluster)
+    client.wait_for_workers(workers, timeout=300)  # every worker holds the class's files: one may die
+    return client, cluster, folder
 
 
 class _Stop:
@@ -193,11 +192,6 @@ class _Stop:
             raise KeyboardInterrupt
 
 
-def _clock(seconds):
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _score(result):
     got = out_of = 0.0
     for nb in result["grades"]["notebooks"].values():
@@ -210,15 +204,16 @@ def _score(result):
 def _write_log(course, student, provenance, result, outcome):
     folder = gbw.own_folder(course.logs)
     head = [
-        f"# autograde {course.assignment}, {student}, {datetime.datetime.now().isoformat(timespec='seconds')}",
-        f"# résultat : {outcome}",
+        f"# autograde {course.assignment}, {student_ids.shown(student)}, {datetime.datetime.now().isoformat(timespec='seconds')}",
+        f"# résultat : {student_ids.printable(outcome)}",
         f"# empreinte : {provenance.short} (graine {provenance.seed_used}, notebooks {'exécutés' if provenance.execute else 'non exécutés'})",
         f"# worker : {result.get('worker', '?')}, {result.get('seconds', 0.0):.1f} s",
     ]
-    head += [f"# anomalie : {line}" for line in result.get("anomalies", [])]
-    path = folder / f"{student}.log"
-    tmp = folder / f".{student}.log.tmp"
-    tmp.write_text("\n".join(head) + "\n\n" + result.get("log", ""), encoding="utf-8")
+    head += [f"# anomalie : {student_ids.printable(line)}" for line in result.get("anomalies", [])]
+    name = student_ids.file_name(student)
+    path = folder / f"{name}.log"
+    tmp = folder / f".{name}.log.tmp"
+    tmp.write_text("\n".join(head) + "\n\n" + result.get("log", ""), encoding="utf-8", errors="backslashreplace")
     os.replace(tmp, path)
 
 
@@ -232,108 +227,138 @@ def _failure_reason(exc):
 
 
 class _Run:
-    """The tasks of one run: submitted a few at a time, each result written as it arrives."""
+    """The tasks of one run: submitted within the count and byte bounds, each result written as it arrives."""
 
-    def __init__(self, course, client, common, timeout, total, err):
+    def __init__(self, course, client, common, timeout, total, err, direct):
         from distributed import as_completed
 
-        self.course, self.client, self.timeout, self.err = course, client, timeout, err
+        self.course, self.client, self.timeout, self.err, self.direct = course, client, timeout, err, direct
         # The course files and the template travel once to each worker, not once per student.
         [self.common] = client.scatter([common], broadcast=True, hash=False)
         self.notebooks = _release_notebooks(course)
         self.pending, self.rows, self.total, self.started = {}, {}, total, time.monotonic()
         self.queue = as_completed()
 
-    def submit(self, student, provenance, attempt=1):
-        # Read again now, not kept from the plan: the class's hand-ins are never all in memory at once.
-        handin = _read(self.course, student, self.notebooks)
+    def submit(self, todo, attempt=1):
+        """Read the hand-in again and submit it; a hand-in that cannot be read is a failure row."""
+        student, provenance = todo.student, todo.provenance
+        try:
+            # Read again now, not kept from the plan: the class's hand-ins are never all in memory at once.
+            handin = read(self.course, student, self.notebooks)
+        except OSError as exc:
+            self._finish(Row(student, "échec", short=provenance.short, reason=f"rendu illisible : {type(exc).__name__}: {exc}"))
+            return
         digest = handin_io.handin_digest(handin)
         if digest != provenance.handin:  # handed in again since the plan: grade what is there now
-            provenance = dataclasses.replace(provenance, handin=digest)
+            provenance = todo.provenance = dataclasses.replace(provenance, handin=digest)
         first, last = self.course.names.get(student, (None, None))
         bundle = {
             "common": self.common, "student": student, "first_name": first, "last_name": last,
             "extension": self.course.extensions.get(student), "handin": handin,
             "seed": provenance.seed_used, "provenance": provenance.short, "execute": provenance.execute, "timeout": self.timeout,
         }
-        future = self.client.submit(grade_handin, bundle, key=f"rn-{student}-{provenance.short}-{attempt}", pure=False)
-        self.pending[future.key] = (student, provenance, attempt, future)
+        key = f"rn-{student_ids.file_name(student)}-{provenance.short}-{attempt}"
+        # The bytes go straight to a worker and stay there: neither the driver nor the
+        # scheduler (in the driver's process with local workers) keeps them in flight.
+        [bundle["handin"]] = self.client.scatter([handin], direct=self.direct, hash=False)
+        future = self.client.submit(grade_handin, bundle, key=key, pure=False)
+        del bundle, handin
+        self.pending[future.key] = (todo, attempt, future)
         self.queue.add(future)
 
     def handle(self, future):
-        """Write one finished task's result, or submit it once more."""
-        student, provenance, attempt, _ = self.pending.pop(future.key)
+        """Write one finished task's result, or submit it once more; never raises for one student's sake."""
+        todo, attempt, _ = self.pending.pop(future.key)
+        student, provenance = todo.student, todo.provenance
         try:
-            result = future.result()
-        except Exception as exc:  # the worker died (twice), or the task could not run
-            result = {"student": student, "ok": False, "error": _failure_reason(exc), "retryable": False, "log": ""}
+            # One result at a time in memory, fetched from its worker, not through the scheduler.
+            result = self.client.gather(future, direct=self.direct)
+        except Exception as exc:  # the worker died (Dask tried once more: KilledWorker), or took the scattered hand-in with it
+            result = {"student": student, "ok": False, "error": _failure_reason(exc),
+                      "retryable": type(exc).__name__ != "KilledWorker", "log": ""}
+        finally:
+            future.release()  # the result's bytes leave the cluster once written
         if not result["ok"] and result.get("retryable") and attempt <= RETRIES:
-            self.err.write(f"  {student} : {result['error']} ; nouvel essai\n")
-            self.submit(student, provenance, attempt + 1)
+            self.err.write(f"  {student_ids.shown(student)} : {student_ids.printable(result['error'])} ; nouvel essai\n")
+            self.submit(todo, attempt + 1)
             return
         row = Row(student, "échec", short=provenance.short, seconds=result.get("seconds", 0.0), attempts=attempt)
-        if result["ok"]:
-            course = self.course
-            try:
-                gbw.write_result(course.root, course.autograded, course.db_url, course.course_id,
-                                 course.assignment, result, provenance, course.names.get(student, (None, None)))
-                row.status, row.score, row.anomalies = "noté", _score(result), len(result["anomalies"])
-            except Exception as exc:  # a result we refuse to write costs this student only
-                row.reason = f"écriture refusée : {type(exc).__name__}: {exc}"
-        else:
-            row.reason = result.get("error") or "échec"
-        _write_log(self.course, student, provenance, result, row.status + (f" ({row.reason})" if row.reason else ""))
-        self.rows[student] = row
-        done, elapsed = len(self.rows), time.monotonic() - self.started
-        left = elapsed / done * (self.total - done)
-        self.err.write(f"[{done}/{self.total}] {student} : {row.status}{' (' + row.reason + ')' if row.reason else ''}"
-                       f" en {row.seconds:.1f} s · écoulé {_clock(elapsed)} · reste ≈ {_clock(left)}\n")
+        try:
+            if result["ok"]:
+                course = self.course
+                try:
+                    gbw.write_result(course.root, course.autograded, course.db_url, course.course_id,
+                                     course.assignment, result, provenance, course.names.get(student, (None, None)))
+                    row.status, row.score, row.anomalies = "noté", _score(result), len(result["anomalies"])
+                except Exception as exc:  # a result we refuse to write costs this student only
+                    row.reason = f"écriture refusée : {type(exc).__name__}: {exc}"
+            else:
+                row.reason = result.get("error") or "échec"
+            _write_log(self.course, student, provenance, result, row.status + (f" ({row.reason})" if row.reason else ""))
+        except Exception as exc:  # the log could not be written: the row says so, the class goes on
+            row.reason = (row.reason + " ; " if row.reason else "") + f"journal non écrit : {type(exc).__name__}: {exc}"
+        self._finish(row)
+
+    def _finish(self, row):
+        self.rows[row.student] = row
+        self.err.write(progress_line(len(self.rows), self.total, row, time.monotonic() - self.started) + "\n")
         self.err.flush()
 
     def cancelled(self, todo):
         """Cancel what is pending; rows for every student not done."""
-        for _, _, _, future in self.pending.values():
+        for _, _, future in self.pending.values():
             future.cancel()
-        for student, provenance in todo:
-            self.rows.setdefault(student, Row(student, "annulé", short=provenance.short, reason="interrompu (Ctrl-C)"))
+        for item in todo:
+            self.rows.setdefault(item.student, Row(item.student, "annulé", short=item.provenance.short, reason="interrompu (Ctrl-C)"))
         return list(self.rows.values())
 
 
 def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None, seed=None, students=None,
                     force=False, execute=True, timeout=None, out=None, err=None):
-    """Grade the class; print the table on ``out``; return the exit code (0, 1 on failures, 130 stopped)."""
+    """Grade the class; print the table on ``out``; return the exit code (0, or 130 when stopped).
+
+    Every folder of ``submitted/`` ends as a gradebook row or a line of the
+    table saying why not, so a student who fails does not change the exit
+    code; a course that cannot be graded at all raises
+    :class:`.gradebook.ClassgradeError`.
+    """
     out, err = out or sys.stdout, err or sys.stderr
     started = time.monotonic()
     os.environ["PATH"] = nbgrader_env()["PATH"]  # nbgrader runs `alembic` from PATH when it creates a gradebook
     course = load_course(root, assignment, db_url)
     code, course_hash = prov.code_hash(), prov.course_hash(course.root, assignment)
-    todo, rows = _plan(course, students, seed, execute, force, code, course_hash)
+    todo, rows, refused = plan(course, students, seed, execute, force, code, course_hash, _release_notebooks(course))
+    report = staging.report_folder(course.root, assignment)
+    if refused:
+        staging.write_report(report, refused, {a.student for a in refused})
+    report_shown = f"{report.relative_to(course.root)}/{staging.REPORT_NAME}"
     unchanged = sum(r.status == "inchangé" for r in rows)
-    err.write(f"{len(todo) + len(rows)} rendu(s) : {len(todo)} à corriger, {unchanged} inchangé(s)\n")
+    err.write(f"{len(todo) + len(rows)} dossier(s) : {len(todo)} à corriger, {unchanged} inchangé(s), "
+              f"{len(rows) - unchanged} non noté(s)\n")
     if not todo:
-        out.write(format_table(rows) + "\n")
-        return FAILED if any(r.status == "échec" for r in rows) else 0
+        out.write(format_table(rows, report_shown, assignment) + "\n")
+        return 0
     workers = workers or len(os.sched_getaffinity(0))
     err.write(f"Démarrage de {'la grappe ' + scheduler if scheduler else f'{workers} worker(s) locaux'}\n")
-    client = cluster = run = None
+    client = cluster = folder = run = None
     with _Stop() as stop:
         try:
             # The template is built while the workers start.
             with concurrent.futures.ThreadPoolExecutor(1) as pool:
                 template = pool.submit(gbw.build_template, course.root, assignment, course.db_url, course.course_id)
-                client, cluster = _start_client(workers, scheduler)
-                common = {"assignment": assignment, "course": gbw.course_files(course.root, assignment),
+                client, cluster, folder = _start_client(workers, scheduler)
+                common = {"assignment": assignment, "course": {**gbw.course_files(course.root, assignment), **course.files},
                           "gradebook": template.result(), "code_hash": code}
             stop.check()
             err.write(f"Prêt en {time.monotonic() - started:.1f} s\n")
-            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err)
+            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err, direct=scheduler is None or None)
             waiting = list(todo)
             # A few tasks ahead per worker: the scheduler never holds the whole class.
-            in_flight = 2 * max(1, workers if not scheduler else len(client.scheduler_info()["workers"]))
+            tasks = TASKS_PER_WORKER * max(1, workers if not scheduler else len(client.scheduler_info()["workers"]))
             while waiting or run.pending:
-                while waiting and len(run.pending) < in_flight:
+                while waiting and len(run.pending) < tasks:
                     stop.check()
-                    run.submit(*waiting.pop(0))
+                    run.submit(waiting.pop(0))
                 ready = run.queue.next_batch(block=False)
                 if not ready:
                     stop.check()
@@ -343,42 +368,26 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                     run.handle(future)
         except KeyboardInterrupt:
             err.write("\nInterruption : les corrections en cours sont annulées, les notes écrites restent.\n")
-            rows += run.cancelled(todo) if run else [Row(s, "annulé", short=p.short, reason="interrompu (Ctrl-C)") for s, p in todo]
-            _close(client, cluster)
-            out.write(format_table(rows) + "\n")
+            rows += run.cancelled(todo) if run else [
+                Row(t.student, "annulé", short=t.provenance.short, reason="interrompu (Ctrl-C)") for t in todo
+            ]
+            _close(client, cluster, folder)
+            out.write(format_table(rows, report_shown, assignment) + "\n")
             return INTERRUPTED
         finally:
-            _close(client, cluster)
+            _close(client, cluster, folder)
     rows += list(run.rows.values())
-    out.write(format_table(rows) + "\n")
+    out.write(format_table(rows, report_shown, assignment) + "\n")
     out.write(f"Durée totale : {time.monotonic() - started:.1f} s\n")
-    return FAILED if any(r.status == "échec" for r in rows) else 0
+    return 0
 
 
-def _close(client, cluster):
+def _close(client, cluster, folder):
     for thing in (client, cluster):
         if thing is not None:
             try:
                 thing.close()
             except Exception:  # closing is best effort: the run's outcome is already decided
                 pass
-
-
-def format_table(rows):
-    """The final table, and one line of counts."""
-    order = {"échec": 0, "annulé": 1, "noté": 2, "inchangé": 3}
-    rows = sorted(rows, key=lambda r: (order.get(r.status, 9), r.student))
-    header = f"{'élève':<20} {'résultat':<10} {'points':>12} {'durée':>8} {'empreinte':<13} remarque"
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        remark = r.reason or (f"{r.anomalies} anomalie(s), voir autograded/anomalies.txt" if r.anomalies else "")
-        duration = f"{r.seconds:.1f} s" if r.status in ("noté", "échec") and r.seconds else ""
-        lines.append(f"{r.student:<20} {r.status:<10} {r.score:>12} {duration:>8} {r.short:<13} {remark}".rstrip())
-    counts = {status: sum(r.status == status for r in rows) for status in order}
-    lines.append("")
-    lines.append(
-        f"notés : {counts['noté']}, inchangés : {counts['inchangé']}, "
-        f"anomalies : {sum(r.anomalies for r in rows)}, échecs : {counts['échec']}"
-        + (f", annulés : {counts['annulé']}" if counts["annulé"] else "")
-    )
-    return "\n".join(lines)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

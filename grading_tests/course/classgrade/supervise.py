@@ -1,8 +1,9 @@
 """A warm launcher of ``nbgrader``: each command in a fresh forked process, timed, and nothing left behind.
 
 ``python supervise.py`` (run by its path) reads requests on stdin, one JSON
-object a line: ``{"cwd": ..., "argv": [...], "log": ..., "timeout": s}``,
-and answers each with ``{"code": n}`` on stdout once the command is over.
+object a line: ``{"cwd": ..., "argv": [...], "log": ..., "timeout": s,
+"private": folder}``, and answers each with ``{"code": n}`` on stdout once
+the command is over.
 
 Starting nbgrader costs seconds of imports (for this course, ~2 s of them
 compiling a grammar for jsonschema), once per student when each student runs
@@ -17,12 +18,18 @@ The launcher:
 - is a child subreaper, so what a command leaves running (a kernel in its
   own process group, a detached grandchild) is re-parented to it, and killed
   when the command ends;
+- gives each command a temporary folder of its own, ``<private>/tmp``, as
+  ``TMPDIR`` and ``JUPYTER_RUNTIME_DIR``: whatever the command or its kernels
+  leave there (scratch folders, connection files) is removed with it once
+  the command has ended, even when the command could not clean up (it ends
+  with ``os._exit``, or was killed);
 - past ``timeout`` seconds, sends the child's group SIGINT (nbgrader ends its
   kernels itself), waits ``GRACE`` seconds, then SIGKILLs every process group
   below it: the answer is then 124;
 - gets SIGTERM when the thread that started it ends (its grading worker
-  died), and then kills everything below it and exits; it ignores SIGINT
-  (the driver alone handles Ctrl-C).
+  died), and then kills everything below it, removes the ``private`` folder
+  of the command in progress (the task that made it will not) and exits; it
+  ignores SIGINT (the driver alone handles Ctrl-C).
 """
 
 from __future__ import annotations
@@ -30,13 +37,16 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 
 GRACE = 5.0
 TIMED_OUT = 124
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
+_CURRENT = {}  # the request being run: what to remove if the launcher is stopped
 
 
 def _prctl(option, value):
@@ -106,6 +116,8 @@ def _child(request):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.chdir(request["cwd"])
+        os.environ["TMPDIR"] = os.environ["JUPYTER_RUNTIME_DIR"] = _command_tmp(request)
+        tempfile.tempdir = None  # the launcher's choice, cached, is not the command's
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -135,8 +147,14 @@ def _child(request):
             os._exit(code)
 
 
+def _command_tmp(request):
+    return os.path.join(request["private"], "tmp")
+
+
 def run(request):
     """Fork, run, wait (with the time limit), clean up; the exit code."""
+    os.makedirs(_command_tmp(request), mode=0o700, exist_ok=True)
+    _CURRENT["private"] = request["private"]
     pid = os.fork()
     if pid == 0:
         _child(request)
@@ -162,11 +180,15 @@ def run(request):
             break
         time.sleep(0.05)
     kill_everything_below()  # whatever the command left running
+    shutil.rmtree(_command_tmp(request), ignore_errors=True)  # and whatever it left on disk
+    _CURRENT.clear()
     return code
 
 
 def _on_sigterm(signum, frame):
     kill_everything_below()
+    if _CURRENT.get("private"):
+        shutil.rmtree(_CURRENT["private"], ignore_errors=True)
     os._exit(128 + signum)
 
 

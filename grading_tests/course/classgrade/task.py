@@ -4,18 +4,24 @@
 the bundle (the course files, a template gradebook, the hand-in), runs
 ``nbgrader autograde <assignment> --student <id> --force`` there through the
 warm launcher of this worker thread (:mod:`.supervise`: a fresh forked
-process in its own session, hard time limit, nothing left running), and returns what the driver needs: every file nbgrader wrote under
+process in its own session, hard time limit, nothing left running), the id
+given as one ``--student=`` argument that nbgrader matches literally
+(:func:`.student_ids.nbgrader_value`), and returns what the driver needs: every file nbgrader wrote under
 ``autograded/<id>/<assignment>/``, the submission's rows of the temporary
 gradebook, the anomalies the staging reported, the log (capped), and an
-error reason if it failed. The temporary course is removed in every case.
-No shared filesystem is needed: the worker sees only what the bundle holds.
+error reason if it failed. The private folder holds the course (``cours/``)
+and, beside it, the command's own temporary folder (``tmp/``, its ``TMPDIR``:
+kernel scratch folders go there); it is removed in every case, by this
+function, or by the launcher if the worker dies mid-task. No shared
+filesystem is needed: the worker sees only what the bundle holds.
 
 The bundle (built by :mod:`.run`; what the class shares may come under
 ``common``, a dict merged into it):
 
-``assignment``, ``student``, ``first_name``, ``last_name``, ``extension`` (seconds or None)
+``assignment``, ``student``, ``first_name``, ``last_name``, ``extension`` (seconds or None,
+    from ``extensions.csv``)
 ``course``: {relative path: bytes}: ``nbgrader_config.py``, ``source/<A>/``
-    without its notebooks, ``release/<A>/``
+    without its notebooks, ``release/<A>/``, the extensions file when there is one
 ``gradebook``: the bytes of a SQLite gradebook holding the assignment, no student
 ``handin``: see :mod:`.handin`
 ``seed``, ``provenance`` (short hash), ``execute`` (bool), ``timeout`` (seconds)
@@ -39,7 +45,7 @@ import threading
 import time
 from pathlib import Path
 
-from ...nbgrader_plugin import staging
+from ...nbgrader_plugin import results_table, staging, student_ids
 from ..environment import nbgrader_env
 from . import handin as handin_io
 from .provenance import code_hash
@@ -88,9 +94,13 @@ def _write_course(root, bundle):
 
 def _prepare_student(db_url, bundle):
     """The student (names, extension) in the private gradebook, as the class gradebook has them."""
-    from nbgrader.api import Gradebook
+    import warnings
 
-    with Gradebook(db_url) as gb:
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's add_submission and its own autoflush
         gb.update_or_create_student(bundle["student"], first_name=bundle.get("first_name"), last_name=bundle.get("last_name"))
         if bundle.get("extension"):
             gb.update_or_create_submission(
@@ -99,12 +109,15 @@ def _prepare_student(db_url, bundle):
 
 
 def submission_rows(db_url, assignment, student):
-    """What autograde recorded of one submission: timestamp and, per notebook, grades and comments."""
+    """What autograde recorded of one submission: timestamp, extension and, per notebook, grades and comments,
+    and the graders' structured results (:mod:`.results_table`)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(db_url) as gb:
         submission = gb.find_submission(assignment, student)
-        rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {}}
+        rows = {"timestamp": submission.timestamp.isoformat() if submission.timestamp else None, "notebooks": {},
+                "extension": submission.extension.total_seconds() if submission.extension else None,
+                "results": results_table.read(gb.db.connection(), assignment, student)}
         for nb in submission.notebooks:
             rows["notebooks"][nb.name] = {
                 "late_submission_penalty": nb.late_submission_penalty,
@@ -140,17 +153,18 @@ def _collect(folder):
     return files
 
 
-def _anomalies(root, student):
-    path = root / "autograded" / staging.REPORT_NAME
+def _anomalies(root, assignment, student):
+    path = staging.report_folder(root, assignment) / staging.REPORT_NAME
     if not path.is_file():
         return []
-    shown = staging.shown(student, limit=200)
+    shown = student_ids.shown(student)
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.split("\t", 1)[0] == shown]
 
 
 def _argv(root, bundle):
     args = [
-        "autograde", bundle["assignment"], "--student", bundle["student"], "--force",
+        # One argument, the id matched literally: never an option of its own, never a glob.
+        "autograde", bundle["assignment"], f"--student={student_ids.nbgrader_value(bundle['student'])}", "--force",
         f"--CourseDirectory.root={root}",
         f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
         f"--TrustedGrades.seed={int(bundle['seed'])}",
@@ -229,7 +243,9 @@ class _Launcher:
 def _run(root, bundle):
     """Run the supervised autograde; return (exit code, log)."""
     log_path = root / ".nbgrader.log"
-    code = _Launcher.run({"cwd": str(root), "argv": _argv(root, bundle), "log": str(log_path), "timeout": float(bundle["timeout"])})
+    request = {"cwd": str(root), "argv": _argv(root, bundle), "log": str(log_path), "timeout": float(bundle["timeout"]),
+               "private": str(root.parent)}
+    code = _Launcher.run(request)
     try:
         log = log_path.read_bytes().decode("utf-8", "replace")
     except OSError:
@@ -263,8 +279,10 @@ def grade_handin(bundle):
         result["error"] = "le code de correction de ce worker diffère de celui du poste de l'enseignant (réinstallez-le)"
         return result
     os.environ["PATH"] = nbgrader_env()["PATH"]  # nbgrader runs `alembic` from PATH
-    root = _private_folder()
+    private = _private_folder()
+    root = private / "cours"  # beside it, the command's own temporary folder (supervise.py)
     try:
+        root.mkdir()
         _write_course(root, bundle)
         db_url = f"sqlite:///{root / 'gradebook.db'}"
         _prepare_student(db_url, bundle)
@@ -275,7 +293,7 @@ def grade_handin(bundle):
             return result
         result["grades"] = submission_rows(db_url, assignment, student)
         result["files"] = _collect(root / "autograded" / student / assignment)
-        result["anomalies"] = _anomalies(root, student)
+        result["anomalies"] = _anomalies(root, assignment, student)
         if not any(name.endswith(".ipynb") for name in result["files"]):
             result["error"] = "nbgrader n'a écrit aucun notebook corrigé"
             return result
@@ -286,5 +304,5 @@ def grade_handin(bundle):
         result["ok"] = False
         return result
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
         result["seconds"] = time.monotonic() - started

@@ -8,6 +8,17 @@ in a throwaway scratch folder outside the course, with the environment that
 from the course, so that the kernel never holds the graders or the reference
 in memory.
 
+A kernel comes to be in one of two ways, and confines itself the same way
+(:func:`run_kernel`):
+
+- ``launcher.py -f CONNECTION_FILE [ipykernel options]``, the kernelspec's
+  command: a new interpreter, which imports everything itself;
+- forked by the warm template ``template.py`` beside this file, which has
+  imported numpy, matplotlib, scikit-learn and ipykernel once and started
+  nothing (:func:`run_forked_kernel`): a fresh process per notebook, without
+  the imports' cost, and no connection file at all (the template hands the
+  connection over in memory).
+
 The confinement is ``grading_tests/confine.py``, the same module as the
 grading worker's, loaded by path. Before ipykernel starts, the process leads
 its own process group, takes the kernel's resource limits
@@ -94,13 +105,20 @@ class _Audit:
             raise PermissionError("interdit dans le noyau de notation : ouvrir une connexion réseau")
 
 
-def _connection_file(argv):
-    for i, arg in enumerate(argv):
-        if arg == "-f" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--f=") or arg.startswith("--IPKernelApp.connection_file="):
-            return arg.split("=", 1)[1]
-    return None
+PORT_NAMES = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+
+
+def _split_argv(argv):
+    """(connection file or None, the other arguments: ipykernel's options)."""
+    found, options, args = None, [], iter(argv)
+    for arg in args:
+        if arg == "-f":
+            found = next(args, None)
+        elif arg.startswith("--f=") or arg.startswith("--IPKernelApp.connection_file="):
+            found = arg.split("=", 1)[1]
+        else:
+            options.append(arg)
+    return found, options
 
 
 def _scratch():
@@ -114,29 +132,42 @@ def _scratch():
     return scratch
 
 
-def main():
+def _kernel_app(connection):
+    """ipykernel's application, its ports and key taken from ``connection``: it reads and writes no file."""
+    from ipykernel.kernelapp import IPKernelApp
+
+    class Kernel(IPKernelApp):
+        def init_connection_file(self):
+            self.load_connection_info(connection)
+
+        def write_connection_file(self, **kwargs):
+            pass
+
+    return Kernel.instance()
+
+
+def run_kernel(connection, options, on_listening=None):
+    """Confine this process, then serve as the kernel of ``connection`` (a connection file's content).
+
+    ``on_listening`` is called once the kernel is bound to its ports and confined, before it serves.
+    """
     # The fixed variables of confine.environment (thread counts, plotting
     # backend), also when the kernel is started without it; numpy and
-    # matplotlib read them when they load, after this.
+    # matplotlib read them when they load, after this (the template sets them
+    # before it imports them).
     os.environ.update(confine.FIXED_ENV)
-    connection_file = _connection_file(sys.argv[1:])
     ports = []
-    if connection_file:
-        with open(connection_file, encoding="utf-8") as f:
-            info = json.load(f)
-        if info.get("transport", "tcp") == "tcp":
-            ports = [info[k] for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port") if info.get(k)]
-            # Port 0 stands for "an ephemeral port": ipykernel binds one to
-            # forward the output of subprocesses.
-            ports.append(0)
+    if connection.get("transport", "tcp") == "tcp":
+        ports = [connection[k] for k in PORT_NAMES if connection.get(k)]
+        # Port 0 stands for "an ephemeral port": ipykernel binds one to
+        # forward the output of subprocesses.
+        ports.append(0)
     scratch = _scratch()
     course = _course_paths()
     # The working folder is a scratch copy; it must never hold the course.
     if any(confine.inside(p, scratch) or confine.inside(scratch, p) for p in course):
         sys.exit("rn-ch06-confine : le dossier de travail contient le cours ; noyau refusé.")
     reads = readable_roots(course)
-    if connection_file:
-        reads["read"].append(connection_file)
     _forget_course_finders(course)
     audit = _Audit()
     sys.addaudithook(audit)
@@ -155,16 +186,44 @@ def main():
     if report["landlock"] == 0:
         print("rn-ch06-confine : ce Linux n'a pas Landlock ; lecture et écriture non confinées.", file=sys.stderr)
 
-    from ipykernel.kernelapp import IPKernelApp
-
-    app = IPKernelApp.instance()
-    app.initialize(sys.argv[1:])
+    app = _kernel_app(connection)
+    app.initialize(options)
     filtered = confine.seccomp_wanted() and confine.filter_syscalls()
     audit.sockets_allowed = False
     if not filtered:
         print("rn-ch06-confine : seccomp indisponible ; sockets refusés par le seul audit hook.", file=sys.stderr)
     os.environ["RN_NOYAU_CONFINEMENT"] = json.dumps(dict(report, seccomp=bool(filtered)))
+    if on_listening is not None:
+        on_listening()
     app.start()
+
+
+def run_forked_kernel(request, on_listening=None):
+    """In a child of ``template.py``: take the kernel's folder and environment, then :func:`run_kernel`.
+
+    ``request`` holds ``cwd`` (the scratch folder), ``env`` (the kernel's
+    whole environment), ``connection`` and ``options``. What the template
+    imported is there already, as it was before any kernel ran.
+    """
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = [os.path.abspath(__file__), *request["options"]]
+    # Forked children share the template's random state: numpy's global
+    # generator gets a fresh seed, as in a new interpreter (the random module
+    # reseeds itself after a fork).
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()
+    run_kernel(request["connection"], request["options"], on_listening)
+
+
+def main():
+    connection_file, options = _split_argv(sys.argv[1:])
+    if not connection_file:
+        sys.exit("rn-ch06-confine : usage : launcher.py -f FICHIER_DE_CONNEXION [options d'ipykernel]")
+    with open(connection_file, encoding="utf-8") as f:
+        connection = json.load(f)
+    run_kernel(connection, options)
 
 
 if __name__ == "__main__":

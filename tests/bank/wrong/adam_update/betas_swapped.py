@@ -1,4 +1,5 @@
 # feedback: β1 et β2 sont inversés
+# mistake: adam_update.swapped_betas
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # feedback: la correction du biais manque
 # credit: near_miss
+# mistake: adam_update.no_bias_correction
 import numpy as np
 
 

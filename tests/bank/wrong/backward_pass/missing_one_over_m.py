@@ -1,5 +1,6 @@
 # feedback: la moyenne sur le batch (1/m, éq. 38) manque-t-elle ?
 # credit: near_miss
+# mistake: backward_pass.missing_one_over_m
 import numpy as np
 
 

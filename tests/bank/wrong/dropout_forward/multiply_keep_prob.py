@@ -1,4 +1,5 @@
 # feedback: il faut diviser par keep_prob, pas multiplier
+# mistake: dropout_forward.multiplies_by_keep_prob
 import numpy as np
 
 

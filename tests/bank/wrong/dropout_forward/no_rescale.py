@@ -1,5 +1,6 @@
 # feedback: la division par keep_prob manque
 # credit: near_miss
+# mistake: dropout_forward.no_rescale
 import numpy as np
 
 

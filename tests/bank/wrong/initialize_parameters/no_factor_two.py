@@ -1,5 +1,6 @@
 # feedback: le facteur 2 manque
 # credit: near_miss
+# mistake: initialize_parameters.lecun_variance
 import numpy as np
 
 

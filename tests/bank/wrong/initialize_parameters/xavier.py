@@ -1,4 +1,5 @@
 # feedback: c'est l'initialisation de Xavier
+# mistake: initialize_parameters.xavier
 import numpy as np
 
 

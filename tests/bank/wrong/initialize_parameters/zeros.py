@@ -1,5 +1,6 @@
 # feedback: tous les poids sont nuls
 # credit: no_work
+# mistake: -
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: c'est ReLU
+# mistake: leaky_relu.slope_zero
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: la pente s'applique à z ≤ 0
+# mistake: leaky_relu.slope_on_positive_side
 import numpy as np
 
 

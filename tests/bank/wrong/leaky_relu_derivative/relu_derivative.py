@@ -1,4 +1,5 @@
 # feedback: c'est la dérivée de ReLU
+# mistake: leaky_relu_derivative.relu_derivative
 import numpy as np
 
 

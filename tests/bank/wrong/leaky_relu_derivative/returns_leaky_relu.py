@@ -1,4 +1,5 @@
 # feedback: vous renvoyez Leaky ReLU(z)
+# mistake: leaky_relu_derivative.returns_leaky_relu
 import numpy as np
 
 

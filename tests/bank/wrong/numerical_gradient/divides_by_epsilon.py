@@ -1,4 +1,5 @@
 # feedback: au lieu de 2ε
+# mistake: numerical_gradient.divides_by_epsilon
 import numpy as np
 
 

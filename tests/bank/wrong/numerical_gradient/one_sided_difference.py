@@ -1,5 +1,6 @@
 # feedback: différence décentrée (f(θ+ε) − f(θ))/ε
 # credit: near_miss
+# mistake: numerical_gradient.one_sided_forward
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # feedback: la sortie est nulle partout
 # feedback: f n'est jamais appelée
 # credit: no_work
+# mistake: -
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: le signe de la mise à jour est inversé
+# mistake: perceptron_update.update_sign_flipped
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: le taux d'apprentissage α manque : w ← w
+# mistake: perceptron_update.missing_learning_rate
 import numpy as np
 
 

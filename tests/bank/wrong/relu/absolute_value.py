@@ -1,4 +1,5 @@
 # feedback: pas |z|
+# mistake: relu.absolute_value
 import numpy as np
 
 

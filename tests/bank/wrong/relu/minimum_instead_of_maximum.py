@@ -1,4 +1,5 @@
 # feedback: min(0, z)
+# mistake: relu.minimum
 import numpy as np
 
 

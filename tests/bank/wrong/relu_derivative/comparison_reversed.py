@@ -1,4 +1,5 @@
 # feedback: la comparaison est inversée
+# mistake: relu_derivative.comparison_reversed
 import numpy as np
 
 

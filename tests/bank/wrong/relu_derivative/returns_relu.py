@@ -1,4 +1,5 @@
 # feedback: vous renvoyez ReLU(z)
+# mistake: relu_derivative.returns_relu
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: le signe de l'exposant est inversé
+# mistake: sigmoid.exponent_sign
 import numpy as np
 
 

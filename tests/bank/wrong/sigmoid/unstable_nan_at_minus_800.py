@@ -1,6 +1,7 @@
 # feedback: pour z très négatif
 # feedback: inf/inf
 # credit: near_miss
+# mistake: sigmoid.overflow
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # feedback: calculé à partir de z au lieu de σ(z)
 # credit: near_miss
+# mistake: sigmoid_derivative.sigma_from_z
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: vous renvoyez σ(z)
+# mistake: sigmoid_derivative.returns_sigmoid
 import numpy as np
 
 

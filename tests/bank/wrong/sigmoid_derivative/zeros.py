@@ -1,5 +1,6 @@
 # feedback: la sortie est nulle partout
 # credit: no_work
+# mistake: -
 import numpy as np
 
 

@@ -1,5 +1,6 @@
 # feedback: e^{1000} déborde
 # credit: near_miss
+# mistake: softmax.no_max_shift
 import numpy as np
 
 

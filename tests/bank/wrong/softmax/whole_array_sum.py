@@ -1,4 +1,5 @@
 # feedback: la somme de tout le tableau
+# mistake: softmax.whole_array_sum
 import numpy as np
 
 

@@ -1,4 +1,5 @@
 # feedback: 2σ(z) − 1
+# mistake: tanh.sigmoid_not_doubled
 import numpy as np
 
 

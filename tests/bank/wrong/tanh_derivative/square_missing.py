@@ -1,4 +1,5 @@
 # feedback: le carré manque
+# mistake: tanh_derivative.missing_square
 import numpy as np
 
 

@@ -1,0 +1,9 @@
+{#- nbgrader's manage_submissions.tpl, for the course's formgrader: its scripts carry the page's CSP nonce, values go into scripts as JSON. -#}
+{%- extends 'nbgrader/manage_submissions.tpl' -%}
+
+{%- block head -%}
+<script nonce="{{ csp_nonce }}">
+var assignment_id = {{ assignment_id | tojson }};
+</script>
+<script nonce="{{ csp_nonce }}" src="{{ base_url }}/formgrader/static/js/manage_submissions.js"></script>
+{%- endblock head -%}

@@ -1,0 +1,26 @@
+# feedback: fausses quand ce sont des matrices
+# credit: partial
+import numpy as np
+
+
+def numerical_gradient(f, theta, epsilon=1e-7):
+    grad = np.zeros(theta.shape)
+    for idx in np.ndindex(theta.shape):
+        old = theta[idx]
+        theta[idx] = old + epsilon
+        loss_plus = f(theta)
+        theta[idx] = old - epsilon
+        loss_minus = f(theta)
+        theta[idx] = old
+        grad[idx] = (loss_plus - loss_minus) / (2 * epsilon)
+    return grad
+
+
+def norme(x):
+    # One norm per column, then their sum: the Euclidean norm for a vector only.
+    return np.sum(np.linalg.norm(x, axis=0))
+
+
+def gradient_check(f, theta, grad_analytic, epsilon=1e-7):
+    grad_numeric = numerical_gradient(f, theta, epsilon)
+    return norme(grad_numeric - grad_analytic) / (norme(grad_numeric) + norme(grad_analytic))
