@@ -10,8 +10,9 @@ nothing from ``grading_tests``. Before it even imports numpy it:
   capabilities, Landlock (it reads only the Python installation and its
   libraries, minus the course's packages and every ready-made neural network
   such as scikit-learn's ``neural_network`` folder, and writes only its
-  scratch directory), and the seccomp allow-list (no socket, no new process,
-  no call aimed at another process);
+  scratch directory); then, once IPython's shell is built and before the
+  first frame of student code is read, the seccomp allow-list (no socket, no
+  new process, no call aimed at another process);
 - installs an audit hook, which cannot be removed, that refuses to import the
   course's reference or graders or a ready-made neural network, to start
   processes, to open sockets, and to load C libraries through ctypes.
@@ -301,8 +302,10 @@ def main():
     sys.path[:] = config["sys_path"]
     os.chdir(config["workdir"])
 
+    # seccomp comes last, once IPython's shell below has made its profile folder (it chmods a file there).
     report = confine.confine(
-        "worker", config["read_paths"], [config["workdir"], "/dev/null"], memory_mb=config["memory_mb"], cpu_s=config["cpu_s"]
+        "worker", config["read_paths"], [config["workdir"], "/dev/null"], seccomp=False,
+        memory_mb=config["memory_mb"], cpu_s=config["cpu_s"],
     )
     import numpy as np  # loaded before the guard is armed: numpy itself uses ctypes
 
@@ -317,6 +320,7 @@ def main():
     _NOTEBOOK.append(notebook)
     notebook.start_shell()
     notebook.install()
+    report["seccomp"] = confine.seccomp_wanted() and confine.filter_syscalls()
     namespace = notebook.namespace
     namespace.update(np=np, numpy=np)
 
