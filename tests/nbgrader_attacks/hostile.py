@@ -229,7 +229,8 @@ import os
 def _chemin(code):
     return _base64.b64decode(code).decode()
 
-DANS_LE_NOYAU = "get_ipython" in globals()  # le noyau, ou le correcteur qui charge la cellule
+# The worker shows student code an IPython shell too (grading_tests/_notebook.py); only a kernel's has a kernel.
+DANS_LE_NOYAU = getattr(globals().get("get_ipython", lambda: None)(), "kernel", None) is not None
 '''
 
 
