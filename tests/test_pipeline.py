@@ -302,11 +302,24 @@ def test_feedback_titles_each_graded_cell_with_its_function(demo):
 def test_feedback_header_gives_the_grade_per_function(demo):
     root, _ = demo
     grades = harness.grades(root)
+    with sqlite3.connect(f"file:{root / 'gradebook.db'}?mode=ro", uri=True) as db:
+        penalties = {(student, notebook): penalty or 0 for student, notebook, penalty in db.execute(
+            "SELECT student.id, notebook.name, submitted_notebook.late_submission_penalty FROM submitted_notebook"
+            " JOIN notebook ON notebook.id = submitted_notebook.notebook_id"
+            " JOIN submitted_assignment ON submitted_assignment.id = submitted_notebook.assignment_id"
+            " JOIN student ON student.id = submitted_assignment.student_id")}
+    shown = 0
     for student in STUDENTS:
         for notebook, cells in _points().items():
             if not cells:
                 continue
             rows, total = _table(_page(root, student, notebook))
+            # The late-penalty row (the demo's partial student is 25 h late): the gradebook's penalty.
+            late = [float(row[1].replace("−", "")) for row in rows if row[0] == "Pénalité de retard"]
+            rows = [row for row in rows if row[0] != "Pénalité de retard"]
+            penalty = penalties[student, notebook]
+            assert late == [penalty] or (late == [] and penalty == 0), (student, notebook, late, penalty)
+            shown += bool(late)
             functions = {row[0]: row for row in rows if not row[0].startswith("Réponse rédigée")}
             assert list(functions) == [cell[len("test_"):] for cell in cells], (student, notebook)
             nb = harness.autograded(root, student, f"{notebook}.ipynb")
@@ -323,9 +336,10 @@ def test_feedback_header_gives_the_grade_per_function(demo):
                 assert (verdict == "en attente de correction") == needs, (student, name, verdict)
                 assert needs or verdict == "pas de réponse" or verdict.startswith("corrigée à la main"), verdict
             recorded = sum(auto or 0 for auto, _, _ in grades[student][notebook].values())
-            assert float(total[1]) == pytest.approx(recorded) and float(total[2]) == pytest.approx(
+            assert float(total[1]) == pytest.approx(recorded - penalty) and float(total[2]) == pytest.approx(
                 sum(float(r[2]) for r in rows)
             )
+    assert shown, "no feedback page showed a late penalty, though the demo's partial student is 25 h late"
 
 
 def test_feedback_says_when_a_notebook_is_not_graded(demo):
