@@ -77,7 +77,7 @@ def main(argv=None):
     export.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
     similar = sub.add_parser("similarity", help="answers too alike to be independent, for a human to look at (HTML, CSV)")
     similar.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
-    similar.add_argument("--threshold", type=float, default=None, help="pairs at or above this score are shown (default: 0.5)")
+    similar.add_argument("--threshold", type=float, default=None, help="pairs at or above this score are shown (default: 0.7)")
     similar.add_argument("--out", default=None, help="folder of similarite.html/.csv (default: the course root)")
     similar.add_argument("--db-url", default=None, help="gradebook URL, for the named mistakes (default: the course's)")
     args = parser.parse_args(argv)

@@ -29,7 +29,7 @@ from .score import clusters, explain, score_class
 
 __all__ = ["SimilarityError", "FILES", "DEFAULT_THRESHOLD", "build_similarity"]
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.7
 SHOWN_PAIRS = 100  # pairs detailed on the page; the CSV holds every one
 
 
@@ -54,10 +54,10 @@ def build_similarity(root, assignment, threshold=DEFAULT_THRESHOLD, out=None, db
         raise SimilarityError(f"classe d'un seul élève ou moins ({what} dans submitted/*/{assignment}) : rien à comparer")
     found, mistakes_note = read_mistakes(root, assignment, course_db_url(root, db_url), explicit=bool(db_url))
     mistakes = [found.get(a.student, set()) for a in compared]
-    scored, weight = score_class(compared, mistakes)
+    scored, weight, share = score_class(compared, mistakes)
     above = [p for p in scored.pairs if p.score >= threshold]
     for pair in above[:SHOWN_PAIRS]:
-        explain(pair, compared, mistakes, weight, scored.scale)
+        explain(pair, compared, mistakes, weight, share)
     return write_pages(out, {
         "assignment": assignment, "threshold": threshold, "answers": answers, "compared": compared, "scored": scored,
         "above": above, "shown_pairs": SHOWN_PAIRS, "groups": clusters(scored.pairs, threshold),
