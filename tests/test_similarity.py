@@ -23,6 +23,7 @@ from markupsafe import escape as markup_escape
 
 import similarity_class as sc
 from browser import payloads
+from grading_tests.course.__main__ import main
 from grading_tests.course.handins import ASSIGNMENT
 from grading_tests.course.similarity import DEFAULT_THRESHOLD, normalize
 from grading_tests.course.similarity.score import COMMON_SHARE
@@ -181,8 +182,16 @@ def _small_course(tmp_path, plan_students):
     return root, plan, sources
 
 
-def test_bad_input_gets_a_clear_message_and_nothing_written(tmp_path):
+def test_bad_input_gets_a_clear_message_and_nothing_written(tmp_path, monkeypatch, capsys):
+    """The command's own main, in this process (the module's fixture ran it as a process)."""
     root, plan, _ = _small_course(tmp_path, 4)
+    monkeypatch.chdir(root)
+
+    def similarity(root, *args):
+        code = main(["similarity", *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
     a, b, c, d = sorted(plan.students)
     # A hand-in whose notebooks are not notebooks.
     for nb in (root / "submitted" / a / ASSIGNMENT).glob("*.ipynb"):
@@ -214,3 +223,43 @@ def test_bad_input_gets_a_clear_message_and_nothing_written(tmp_path):
         shutil.rmtree(root / "submitted" / student)
     code, out, err = similarity(root, ASSIGNMENT, "--out", "r3")
     assert code == 2 and "classe d'un seul élève" in err and not (root / "r3").exists()
+
+
+def test_the_page_opens_offline_in_chromium_with_every_payload_as_text(built, tmp_path):
+    """No script, no request, the histogram drawn, the hostile id and code as text, readable at a phone's width."""
+    from browser import lab
+
+    if lab.find_browser() is None:
+        if lab.in_ci():
+            pytest.fail(f"CI=true and {lab.MISSING_BROWSER}", pytrace=False)
+        pytest.skip(lab.MISSING_BROWSER)
+    root, plan, out, _ = built
+    driver = lab.chromium(tmp_path, 390, 844)
+    try:
+        driver.get((out / "similarite.html").as_uri())
+        lab.wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        state = driver.execute_script("""
+            const imgs = [...document.images];
+            const marked = [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('data-xss-')));
+            return {scripts: document.scripts.length, resources: performance.getEntriesByType('resource').length,
+                    images: imgs.length, drawn: imgs.filter(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/svg+xml')).length,
+                    foreign: document.querySelectorAll('svg, iframe, object, embed, math, details[ontoggle], style:not(head style)').length,
+                    marked: marked.length + (document.documentElement.getAttributeNames().some(n => n.startsWith('data-xss-')) ? 1 : 0),
+                    text: document.body.innerText, pres: document.querySelectorAll('.side pre').length,
+                    overflow: document.documentElement.scrollWidth - window.innerWidth};
+        """)
+        assert state["scripts"] == 0 and state["resources"] == 0 and state["marked"] == 0, state["marked"]
+        assert state["images"] == 1 and state["drawn"] == 1 and state["foreign"] == 0
+        assert HOSTILE_ID in state["text"] and QUOTES_ID in state["text"]
+        for vector in CODE_VECTORS.values():
+            assert vector in state["text"], vector
+        assert state["pres"] >= 2 * 5 * len(plan.copies)
+        assert state["overflow"] <= 1, state["overflow"]
+        shot = os.environ.get("RN_SIMILARITY_SCREENSHOT")
+        if shot:
+            from pathlib import Path
+
+            driver.set_window_size(1200, 1600)
+            lab.screenshot(driver, Path(shot))
+    finally:
+        driver.quit()
