@@ -70,14 +70,14 @@ def _timed(command, cwd):
 
 
 def quality(scores, planted, threshold):
-    """(precision, recall, every planted pair above every other) of {frozenset pair: score}."""
+    """(flagged, precision, recall, every planted pair above every other, lowest planted, highest other)."""
     flagged = {p for p, s in scores.items() if s >= threshold}
     hits = len(flagged & planted)
     precision = hits / len(flagged) if flagged else 1.0
     recall = hits / len(planted)
     lowest_planted = min(scores.get(p, 0.0) for p in planted)
     highest_other = max([s for p, s in scores.items() if p not in planted] + [0.0])
-    return precision, recall, lowest_planted > highest_other, lowest_planted, highest_other
+    return len(flagged), precision, recall, lowest_planted > highest_other, lowest_planted, highest_other
 
 
 def main(argv=None):
@@ -120,8 +120,8 @@ def main(argv=None):
         print(f"ratio copydetect / similarity: best {min(theirs) / min(ours):.2f}x, "
               f"median {statistics.median(theirs) / statistics.median(ours):.2f}x")
         for name, scores, threshold in (("similarity", our_scores, DEFAULT_THRESHOLD), ("copydetect", their_scores, 0.33)):
-            p, r, ranked, low, high = quality(scores, planted, threshold)
-            print(f"{name:12s} threshold {threshold:.2f}: precision {p:.3f} recall {r:.3f}; "
+            flagged, p, r, ranked, low, high = quality(scores, planted, threshold)
+            print(f"{name:12s} threshold {threshold:.2f}: {flagged} pairs flagged, precision {p:.3f} recall {r:.3f}; "
                   f"lowest planted {low:.3f}, highest other {high:.3f}, every planted pair first: {ranked}")
 
 
