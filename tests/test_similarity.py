@@ -263,3 +263,42 @@ def test_the_page_opens_offline_in_chromium_with_every_payload_as_text(built, tm
             lab.screenshot(driver, Path(shot))
     finally:
         driver.quit()
+
+
+def test_shared_rare_mistakes_and_identical_failures_count_and_common_ones_do_not(tmp_path):
+    """Read from the gradebook's results table (nothing run), then weighed by rarity in a class of 12."""
+    from sqlalchemy import create_engine
+
+    from grading_tests.course.similarity.answers import Answers
+    from grading_tests.course.similarity.mistakes import read_mistakes
+    from grading_tests.course.similarity.score import explain, score_class
+    from grading_tests.nbgrader_plugin import results_table
+
+    students = [f"s{i:02d}" for i in range(12)]
+    engine = create_engine(f"sqlite:///{tmp_path / 'gb.db'}")
+
+    def row(function, mistake=None, hint=None, score=0.0):
+        return {"function": function, "notebook": "-", "score": score, "max_score": 1.0, "stage": "values",
+                "kind": None, "mistake": mistake, "hint": hint, "status": None}
+
+    with engine.begin() as connection:
+        results_table.ensure(connection)
+        for i, s in enumerate(students):
+            rows = [row("sigmoid", "sigmoid.common")]  # the whole class: evidence of nothing
+            if s in ("s01", "s02"):
+                rows += [row("softmax", "softmax.rare"), row("tanh", hint="renvoie 0.7616 au lieu de 0.4621")]
+            rows.append(row("relu", score=1.0))
+            results_table.replace(connection, ASSIGNMENT, s, rows)
+    engine.dispose()
+    found, note = read_mistakes(tmp_path, ASSIGNMENT, f"sqlite:///{tmp_path / 'gb.db'}", explicit=True)
+    assert note is None and found["s01"] == found["s02"] and len(found["s01"]) == 3 and len(found["s03"]) == 1
+    answers = []
+    for i, s in enumerate(students):  # each student's code is their own: no fingerprint shared
+        ans = Answers(s)
+        ans.prints["relu"] = frozenset(range(100 * i, 100 * i + 20))
+        answers.append(ans)
+    scored, weight, share = score_class(answers, [found.get(s, set()) for s in students])
+    assert [(students[p.a], students[p.b]) for p in scored.pairs] == [("s01", "s02")]
+    pair = explain(scored.pairs[0], answers, [found.get(s, set()) for s in students], weight, share)
+    kinds = sorted(feature[0] for feature, _ in pair.mistakes)
+    assert kinds == ["nommée", "échec"] and pair.units == []

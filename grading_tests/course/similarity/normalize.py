@@ -220,6 +220,15 @@ def _parse(text):
         return None, f"réponse non analysable ({type(exc).__name__}) : comparée comme texte"
 
 
+def _shown_code(source, node):
+    """The function's code as written, but for its docstring (the release's, which every student has)."""
+    lines = source.split("\n")[node.lineno - 1:node.end_lineno]
+    first = node.body[0]
+    if _is_string(first) and len(node.body) > 1:
+        del lines[first.lineno - node.lineno:first.end_lineno - node.lineno + 1]
+    return "\n".join(lines)
+
+
 def units(source, functions, cell_name):
     """The units of one answer cell: {key: Unit}. ``functions`` are the names the release's cell defines."""
     if len(source) > MAX_CHARS:
@@ -231,7 +240,7 @@ def units(source, functions, cell_name):
     found, rest = {}, []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in functions and node.name not in found:
-            found[node.name] = Unit(node.name, ast.get_source_segment(source, node) or "", [node])
+            found[node.name] = Unit(node.name, _shown_code(source, node), [node])
         else:
             rest.append(node)
     if rest:
