@@ -11,6 +11,8 @@ imports from them.
 - :mod:`.handins`: reading the course's notebooks and writing hand-ins;
 - :mod:`.demo_class`: the four demo students of ``submitted/``;
 - :mod:`.bank`: the demos' mistakes, named files of ``tests/bank/``;
+- :mod:`.report`: the class report; :mod:`.export`: the grades for the LMS;
+  :mod:`.similarity`: answers too alike to be independent, for a human to look at;
 - :mod:`.demo`: ``python -m grading_tests.course.demo``, the graders on the
   reference and on a copy with the same mistakes, without nbgrader;
 - ``__main__``: the command line.

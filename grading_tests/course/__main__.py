@@ -11,6 +11,7 @@ Run from the course root (the folder holding ``nbgrader_config.py``)::
     python -m grading_tests.course export 06_reseaux_de_neurones --format canvas|moodle|moodle-worksheet|csv
         [--roster FILE] [--out FILE] [--allow-unmatched] [--item NAME] [--detail] [--moodle-user email|idnumber|username]
         [--moodle-lang fr|en] [--out-of POINTS] [--bom] [--db-url URL]
+    python -m grading_tests.course similarity 06_reseaux_de_neurones [--threshold X] [--out DIR] [--db-url URL]
 
 ``demo`` runs :func:`.cycle.run_demo` (release, collect, autograde, feedback,
 export, score table) on the demo class (:mod:`.demo_class`). ``autograde``
@@ -19,8 +20,10 @@ grades every hand-in of ``submitted/`` on a Dask cluster, with the grades of
 wrong as one offline French page, with its CSV and JSON (:mod:`.report`).
 ``export`` writes the grades,
 late penalties included, for Canvas, Moodle or as the course's own table
-(:mod:`.export`); exit code 2, with a message and nothing written, when it
-cannot.
+(:mod:`.export`). ``similarity`` writes the pairs of hand-ins too alike to
+be independent, for a human to look at (:mod:`.similarity`). ``report``,
+``export`` and ``similarity`` exit with code 2, a message and nothing
+written, when they cannot.
 """
 
 from __future__ import annotations
@@ -72,8 +75,15 @@ def main(argv=None):
     export.add_argument("--out-of", type=float, default=None, help="LMS formats: grades scaled to this maximum")
     export.add_argument("--bom", action="store_true", help="UTF-8 with a byte-order mark, for Excel")
     export.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, nbgrader_config.py)")
+    similar = sub.add_parser("similarity", help="answers too alike to be independent, for a human to look at (HTML, CSV)")
+    similar.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
+    similar.add_argument("--threshold", type=float, default=None, help="pairs at or above this score are shown (default: 0.7)")
+    similar.add_argument("--out", default=None, help="folder of similarite.html/.csv (default: the course root)")
+    similar.add_argument("--db-url", default=None, help="gradebook URL, for the named mistakes (default: the course's)")
     args = parser.parse_args(argv)
     root = Path.cwd()
+    if args.command == "similarity":
+        return _similarity(root, args)
     if args.command == "report":
         return _report(root, args)
     if args.command == "export":
@@ -137,6 +147,20 @@ def _report(root, args):
         paths = build_report(course.root, args.assignment, course.db_url, course.course_id, out=args.out, force=args.force)
     except (ClassgradeError, ReportError) as exc:
         print(f"rapport : {exc} Aucun fichier écrit.", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _similarity(root, args):
+    from .similarity import DEFAULT_THRESHOLD, SimilarityError, build_similarity
+
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    try:
+        paths = build_similarity(root, args.assignment, threshold=threshold, out=args.out, db_url=args.db_url)
+    except SimilarityError as exc:
+        print(f"similarité : {exc}. Aucun fichier écrit.", file=sys.stderr)
         return 2
     for path in paths:
         print(path)

@@ -39,7 +39,7 @@ from ...nbgrader_plugin.student_ids import printable, shown
 from . import plots, stats
 from .data import ReportError, anomalies, load, run_failures
 
-__all__ = ["ReportError", "FILES", "build_report"]
+__all__ = ["ReportError", "FILES", "TEMPLATES", "build_report", "write_files", "fmt"]
 
 FILES = ("rapport_classe.html", "rapport_classe.csv", "rapport_classe.json")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -51,7 +51,8 @@ MATHS = {
 }
 
 
-def _fmt(x):
+def fmt(x):
+    """A number as the page prints it: French decimal comma, at most two decimals."""
     return "—" if x is None else f"{x:.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
@@ -142,7 +143,7 @@ def _render(context):
     return env.get_template("rapport_classe.html.j2").render(**context)
 
 
-def _write_all(out, contents):
+def write_files(out, contents):
     """Write every file beside its place, then rename them all in: nothing half-written on a failure."""
     out.mkdir(parents=True, exist_ok=True)
     staged = []
@@ -177,7 +178,7 @@ def build_report(root, assignment, db_url, course_id, out=None, force=False, now
         "duedate": data.duedate, "failures": failures, "anomalies": found, "students": students,
         "without_results": [shown(s) for s in data.without_results], "generated": generated, "nonce": nonce,
         "csp": feedback_csp(nonce), "figures": _figures(data, rows, summary["max_total"]),
-        "maths": {k: _markup(markdown_to_html(v)) for k, v in MATHS.items()}, "fmt": _fmt, "fmt2": _fmt2, "pct": _pct,
+        "maths": {k: _markup(markdown_to_html(v)) for k, v in MATHS.items()}, "fmt": fmt, "fmt2": _fmt2, "pct": _pct,
         "thresholds": {"low": stats.LOW_DISCRIMINATION, "flag": stats.FLAG_FACILITY, "easy": stats.EASY, "hard": stats.HARD},
     }
     document = {
@@ -190,7 +191,7 @@ def build_report(root, assignment, db_url, course_id, out=None, force=False, now
                      for st in students],
         "without_results": data.without_results,
     }
-    return _write_all(out, {
+    return write_files(out, {
         FILES[0]: _render(context), FILES[1]: _csv(rows), FILES[2]: json.dumps(document, ensure_ascii=False, indent=1),
     })
 

@@ -13,12 +13,12 @@ import io
 
 import numpy as np
 
-__all__ = ["histogram", "scatter", "written_distributions", "data_uri"]
+__all__ = ["STYLE", "pyplot", "histogram", "scatter", "written_distributions", "data_uri"]
 
-_STYLE = {"figure.dpi": 100, "font.size": 10, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "rapport"}
+STYLE = {"figure.dpi": 100, "font.size": 10, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "rapport"}
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -29,7 +29,7 @@ def _pyplot():
 
 def data_uri(fig):
     """The figure as a ``data:image/svg+xml;base64,…`` URI; the figure is closed."""
-    plt = _pyplot()
+    plt = pyplot()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
@@ -38,8 +38,8 @@ def data_uri(fig):
 
 def histogram(totals, max_total):
     """The distribution of the students' automatic totals."""
-    plt = _pyplot()
-    with plt.rc_context(_STYLE):
+    plt = pyplot()
+    with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 3.2))
         bins = np.linspace(0, max_total, min(20, max(int(max_total), 1)) + 1)
         ax.hist(np.clip(totals, 0, max_total), bins=bins, color="#3b6ea5", edgecolor="white")
@@ -54,8 +54,8 @@ def scatter(stats):
     """Facility against discrimination, one point per item, with the flags' thresholds."""
     from .stats import HARD, EASY, LOW_DISCRIMINATION
 
-    plt = _pyplot()
-    with plt.rc_context(_STYLE):
+    plt = pyplot()
+    with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
         ax.axhline(LOW_DISCRIMINATION, color="#b03a2e", lw=0.8, ls="--")
         ax.axvspan(0, HARD, color="#f5d6d3", lw=0)
@@ -79,8 +79,8 @@ def written_distributions(written):
     """One small histogram per written answer, of the manual grades given so far; None without any answer."""
     if not written:
         return None
-    plt = _pyplot()
-    with plt.rc_context(_STYLE):
+    plt = pyplot()
+    with plt.rc_context(STYLE):
         columns = min(3, len(written))
         rows = -(-len(written) // columns)
         fig, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 1.9 * rows), squeeze=False)
