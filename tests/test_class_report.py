@@ -387,10 +387,7 @@ def test_the_page_opens_offline_in_chromium(graded, tmp_path):
     """No script, no network, figures and maths drawn, readable at a phone's width."""
     from browser import lab
 
-    if lab.find_browser() is None:
-        if lab.in_ci():
-            pytest.fail(f"CI=true and {lab.MISSING_BROWSER}", pytrace=False)
-        pytest.skip(lab.MISSING_BROWSER)
+    lab.require_browser()
     root, _, _ = graded
     page = root / "rapport" / "rapport_classe.html"
     driver = lab.chromium(tmp_path, 390, 844)

@@ -229,10 +229,7 @@ def test_the_page_opens_offline_in_chromium_with_every_payload_as_text(built, tm
     """No script, no request, the histogram drawn, the hostile id and code as text, readable at a phone's width."""
     from browser import lab
 
-    if lab.find_browser() is None:
-        if lab.in_ci():
-            pytest.fail(f"CI=true and {lab.MISSING_BROWSER}", pytrace=False)
-        pytest.skip(lab.MISSING_BROWSER)
+    lab.require_browser()
     root, plan, out, _ = built
     driver = lab.chromium(tmp_path, 390, 844)
     try:

@@ -16,13 +16,6 @@ from . import lab
 SCREENSHOTS = Path(os.environ.get("RN_BROWSER_FAILURES", lab.REPO / "tests" / "browser" / "failures"))
 
 
-def _require_browser():
-    if lab.find_browser() is None:
-        if lab.in_ci():
-            pytest.fail(f"CI=true and {lab.MISSING_BROWSER}", pytrace=False)
-        pytest.skip(lab.MISSING_BROWSER)
-
-
 def _session(server, scratch):
     """A Chromium on ``server``'s JupyterLab, opened; both stopped when the session ends."""
     driver = None
@@ -40,7 +33,7 @@ def _session(server, scratch):
 @pytest.fixture(scope="session")
 def student_lab(tmp_path_factory):
     """A student's JupyterLab on a scratch copy of the release, with its Chromium."""
-    _require_browser()
+    lab.require_browser()
     scratch = tmp_path_factory.mktemp("navigateur-eleve")
     yield from _session(lab.student_server(scratch).start(), scratch)
 
@@ -48,7 +41,7 @@ def student_lab(tmp_path_factory):
 @pytest.fixture(scope="session")
 def instructor_course(tmp_path_factory):
     """A copy of the course: one demo student autograded, its feedback generated."""
-    _require_browser()
+    lab.require_browser()
     return lab.prepared_course(tmp_path_factory.mktemp("navigateur-cours"))
 
 

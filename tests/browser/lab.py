@@ -62,6 +62,16 @@ def in_ci():
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
+def require_browser():
+    """In a test: skip it when no browser is installed, fail it under ``CI=true``."""
+    import pytest
+
+    if find_browser() is None:
+        if in_ci():
+            pytest.fail(f"CI=true and {MISSING_BROWSER}", pytrace=False)
+        pytest.skip(MISSING_BROWSER)
+
+
 # --- the JupyterLab server -------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ from grading_tests.course.handins import ASSIGNMENT, read, solved, write_submiss
 from nbgrader_attacks import harness
 
 from . import lab, payloads
-from .conftest import _require_browser
+
 
 pytestmark = pytest.mark.xdist_group("browser-hostile")
 
@@ -97,7 +97,7 @@ def listener():
 
 @pytest.fixture(scope="module")
 def hostile_class(tmp_path_factory, listener):
-    _require_browser()
+    lab.require_browser()
     return build_class(tmp_path_factory.mktemp("classe-hostile"), listener.port)
 
 

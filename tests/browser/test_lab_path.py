@@ -16,14 +16,14 @@ from selenium.webdriver.common.by import By
 from nbgrader_attacks import harness
 
 from . import lab
-from .conftest import _require_browser
+
 
 pytestmark = pytest.mark.xdist_group("browser-path")
 
 
 @pytest.fixture(scope="module")
 def bare_lab(tmp_path_factory):
-    _require_browser()
+    lab.require_browser()
     root = harness.copy_course(tmp_path_factory.mktemp("cours-sans-path"), release=True)
     scratch = tmp_path_factory.mktemp("navigateur-sans-path")
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != lab.BIN.resolve())
