@@ -8,8 +8,9 @@ process in its own session, hard time limit, nothing left running), the id
 given as one ``--student=`` argument that nbgrader matches literally
 (:func:`.student_ids.nbgrader_value`), and returns what the driver needs: every file nbgrader wrote under
 ``autograded/<id>/<assignment>/``, the submission's rows of the temporary
-gradebook, the anomalies the staging reported, the log (capped), and an
-error reason if it failed. The private folder holds the course (``cours/``)
+gradebook, the anomalies the staging reported, the log (capped), its phases
+(``accounting``: :mod:`.accounting`, the launcher's split of nbgrader's
+time between ``staged`` and ``collected``), and an error reason if it failed. The private folder holds the course (``cours/``)
 and, beside it, the command's own temporary folder (``tmp/``, its ``TMPDIR``:
 kernel scratch folders go there); it is removed in every case, by this
 function, or by the launcher if the worker dies mid-task. No shared
