@@ -18,7 +18,14 @@ lists the flag); otherwise its rows say so. Each mode runs in a fresh copy of
 the prepared course, so nothing is skipped as unchanged. Every course mode
 uses the same seed, and the bench checks that they record the same grades.
 
-For each mode it reports the wall time, the time per student, the peak memory
+For each mode it reports the wall time, the time per student, students per
+minute, **core-seconds per student** (the CPU of every process the mode ran,
+from ``RUSAGE_CHILDREN``: the bench is a child subreaper, so what a process
+leaves behind when it ends, a kernel or a launcher, is re-parented to the
+bench and reaped by it, and counted; stock nbgrader reaps its own kernels),
+and for the course's command the core-seconds per student its own accounting
+recorded (``logs/<assignment>/run.json``: the students' tasks, without the
+driver and Dask), the peak memory
 of the driver process (``VmHWM`` of ``/proc/<pid>/status``: the ``nbgrader``
 process, or the ``python -m grading_tests.course`` driver) and the peak
 resident memory of its whole process tree (sampled every 0.2 s: workers,
@@ -41,9 +48,11 @@ from __future__ import annotations
 
 import argparse
 import copy
+import ctypes
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -200,11 +209,38 @@ def _tree_rss(proc):
     return total
 
 
+def _become_subreaper():
+    """What a run leaves behind (a launcher whose worker ended) is re-parented to the bench, reaped and counted."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        raise SystemExit("cannot become a child subreaper: core-seconds would miss orphaned processes")
+
+
+def _reap_orphans(seconds=30.0):
+    """Reap every child left (orphans re-parented here); give up after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def watched(args, root, timeout):
-    """Run ``args`` in ``root`` in its own session; (exit code, output, seconds, driver VmHWM, tree peak RSS)."""
+    """Run ``args`` in ``root`` in its own session; (exit code, output, seconds, driver VmHWM, tree peak RSS, CPU seconds)."""
     import psutil
 
     log = tempfile.TemporaryFile()
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=root, env=nbgrader_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -227,8 +263,9 @@ def watched(args, root, timeout):
             pass
     seconds = time.perf_counter() - started
     _kill_leftovers(root)
+    _reap_orphans()
     log.seek(0)
-    return proc.returncode, log.read().decode("utf-8", "replace"), seconds, hwm, tree
+    return proc.returncode, log.read().decode("utf-8", "replace"), seconds, hwm, tree, _children_cpu() - cpu_before
 
 
 def _kill_leftovers(root):
@@ -282,13 +319,13 @@ def run_mode(mode, template, sample, students, seed, timeout, flags):
                 args.append(f"--TrustedGrades.seed={seed}")
             graded = len(sample)
             load_before = os.getloadavg()
-            seconds = hwm = tree = 0
+            seconds = hwm = tree = cpu = 0
             for restarts in range(len(sample) + 1):
-                code, log, took, peak, tree_peak = watched(args, root, timeout)
-                seconds, hwm, tree = seconds + took, max(hwm, peak), max(tree, tree_peak)
+                code, log, took, peak, tree_peak, used = watched(args, root, timeout)
+                seconds, hwm, tree, cpu = seconds + took, max(hwm, peak), max(tree, tree_peak), cpu + used
                 if code >= 0:  # finished (stock exits 1 when a kernel died): not killed
                     break
-            return _measured(mode, graded, code, seconds, hwm, tree, load_before, gradebook_scores(root), log, restarts)
+            return _measured(mode, graded, code, seconds, hwm, tree, load_before, gradebook_scores(root), log, restarts, cpu)
         else:
             extra = COURSE_MODES[mode]
             missing = [f for f in extra if f.startswith("--") and f not in flags]
@@ -298,8 +335,27 @@ def run_mode(mode, template, sample, students, seed, timeout, flags):
             args = [sys.executable, "-m", "grading_tests.course", "autograde", ASSIGNMENT, "--force", "--seed", str(seed), *extra]
             graded = students
         load_before = os.getloadavg()
-        code, log, seconds, hwm, tree = watched(args, root, timeout)
-        return _measured(mode, graded, code, seconds, hwm, tree, load_before, gradebook_scores(root), log, 0)
+        code, log, seconds, hwm, tree, cpu = watched(args, root, timeout)
+        measured = _measured(mode, graded, code, seconds, hwm, tree, load_before, gradebook_scores(root), log, 0, cpu)
+        measured["accounted"] = _accounted(root)
+        return measured
+
+
+def _accounted(root):
+    """What the course's accounting recorded (run.json): core-seconds per student and the mean phases, or None."""
+    try:
+        summary = json.loads((root / "logs" / ASSIGNMENT / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    phases = {}
+    for record in summary["students"]:
+        for phase in record["phases"]:
+            row = phases.setdefault(phase["phase"], {"seconds": 0.0, "cpu": 0.0, "cpu_kernels": 0.0, "cpu_nbgrader": 0.0})
+            for key in row:
+                row[key] += phase[key] or 0.0
+    count = max(1, len(summary["students"]))
+    return {"core_s_per_student": summary["core_seconds_per_student"], "students_per_minute": summary["students_per_minute"],
+            "phases_per_student": {name: {k: v / count for k, v in row.items()} for name, row in phases.items()}}
 
 
 def _driver_figures(log):
@@ -311,9 +367,10 @@ def _driver_figures(log):
     return (float(prep.group(1)) if prep else None), tasks
 
 
-def _measured(mode, graded, code, seconds, hwm, tree, load_before, scores, log, restarts):
+def _measured(mode, graded, code, seconds, hwm, tree, load_before, scores, log, restarts, cpu):
     prep, tasks = _driver_figures(log)
     return {
+        "cpu_s": cpu, "core_s_per_student": cpu / graded, "students_per_minute": graded / seconds * 60,
         "prep_s": prep, "task_s": tasks, "task_mean_s": sum(tasks) / len(tasks) if tasks else None,
         "mode": mode, "students": graded, "exit": code, "restarts": restarts, "seconds": seconds, "per_student_s": seconds / graded,
         "driver_peak_mib": hwm / 2**20, "tree_peak_mib": tree / 2**20, "load_before": load_before[0],
@@ -341,8 +398,8 @@ def report(runs, plan, sample):
     done = {r["mode"]: r for r in runs if "seconds" in r and r["graded_students"] == r["students"]}
     incomplete = [LABELS[r["mode"]] for r in runs if "seconds" in r and r["graded_students"] != r["students"]]
     lines = [f"class of {len(plan)} ({', '.join(sorted({k for _, k, _ in plan}))}); sample of {len(sample)}: {', '.join(sample)}", ""]
-    header = (f"{'setup':<30} {'graded':>8} {'total (s)':>10} {'s/student':>10} {'prep (s)':>9} {'task (s)':>9} "
-              f"{'driver MiB':>11} {'tree MiB':>9} {'exit':>5} {'load':>10}")
+    header = (f"{'setup':<30} {'graded':>8} {'total (s)':>10} {'s/student':>10} {'students/min':>12} {'core-s/st.':>10} "
+              f"{'accounted':>9} {'prep (s)':>9} {'task (s)':>9} {'driver MiB':>11} {'tree MiB':>9} {'exit':>5} {'load':>10}")
     lines += [header, "-" * len(header)]
     for run in runs:
         label = LABELS[run["mode"]]
@@ -351,7 +408,8 @@ def report(runs, plan, sample):
             continue
         lines.append(
             f"{label:<30} {str(run['graded_students']) + '/' + str(run['students']):>8} {run['seconds']:>10.1f} {run['per_student_s']:>10.1f} "
-            f"{_maybe(run['prep_s']):>9} {_maybe(run['task_mean_s']):>9} {run['driver_peak_mib']:>11.0f} "
+            f"{run['students_per_minute']:>12.2f} {run['core_s_per_student']:>10.1f} "
+            f"{_maybe((run.get('accounted') or {}).get('core_s_per_student')):>9} {_maybe(run['prep_s']):>9} {_maybe(run['task_mean_s']):>9} {run['driver_peak_mib']:>11.0f} "
             f"{run['tree_peak_mib']:>9.0f} {run['exit']:>5} {run['load_before']:>4.1f}→{run['load_after']:<4.1f}"
             + (f"  ({run['restarts']} restart(s) after nbgrader was killed)" if run["restarts"] else "")
         )
@@ -369,8 +427,18 @@ def report(runs, plan, sample):
         ratios.append(("per student, nbgrader + plug-in / --workers 1", per["nbgrader"] / per["workers1"]))
     if "workers2" in per and "no_execute" in per:
         ratios.append(("per student, --workers 2 / --no-execute", per["workers2"] / per["no_execute"]))
+    cores = {m: r["core_s_per_student"] for m, r in done.items()}
+    for course in ("nbgrader", "workers1", "workers2", "no_execute"):
+        if "stock" in cores and course in cores:
+            ratios.append((f"core-seconds per student, stock / {LABELS[course]}", cores["stock"] / cores[course]))
     for name, value in ratios:
-        lines.append(f"{name:<52} {value:6.2f}x")
+        lines.append(f"{name:<60} {value:6.2f}x")
+    for mode in ("workers1", "workers2", "no_execute"):
+        accounted = (done.get(mode) or {}).get("accounted")
+        if accounted:
+            shown = ", ".join(f"{name} {row['seconds']:.1f} s / {row['cpu']:.1f} cpu-s"
+                              for name, row in accounted["phases_per_student"].items())
+            lines.append(f"phases per student, {LABELS[mode]} (wall / CPU of the tree): {shown}")
     reference = next((m for m in ("workers1", "nbgrader", "workers2") if m in done), None)
     if reference:
         for mode in ("nbgrader", "workers1", "workers2", "no_execute"):
@@ -399,6 +467,7 @@ def main(argv=None):
     sample = sample_of(plan, args.sample)
     runs = []
     with tempfile.TemporaryDirectory(prefix="rn-bench-class-") as folder:
+        _become_subreaper()
         template = prepare(folder, plan)
         flags = course_command_flags(template)
         for mode in modes:

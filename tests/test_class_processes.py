@@ -14,7 +14,14 @@ the notebooks run) on a copy of the course with three students:
 - ``p2_ingradable``, which gives the nbgrader process grading it (its
   parent) a 1 s CPU limit, from the kernel and from the worker: the
   "make myself ungradable" attack;
-- ``p3_correct``, the correct demo student.
+- ``p3_correct``, the correct demo student;
+- ``p4_calcul``, the correct student whose kernel also burns ``BURN_S``
+  seconds of CPU in a cell of its own, not an answer cell (the grading
+  worker does not load it).
+
+The run's accounting (``logs/<assignment>/run.json`` and each student's
+``<name>.phases.json``, :mod:`grading_tests.course.classgrade.accounting`)
+is checked on the same run.
 
 While the command runs, the test samples every process below it and, for
 each process group led by a kernel or a grading worker, how many processes
@@ -30,11 +37,13 @@ import subprocess
 import sys
 import time
 
+import nbformat
 import pytest
 
 from grading_tests.confine import LIMITS
 from grading_tests.course import collected_students, register_students
 from grading_tests.course.handins import ASSIGNMENT, write_submission
+from grading_tests.nbgrader_plugin.student_ids import file_name
 from nbgrader_attacks import attacks, harness, hostile
 from test_class_autograde import counts
 from test_confine import start_canary
@@ -44,6 +53,12 @@ RUN_TIMEOUT = 900
 SAMPLE_EVERY = 0.2
 FORKS = 300
 HOLDERS, HELD_MIB = 3, 700
+BURN_S = 4.0
+BURN = f"""import time
+_debut = time.process_time()
+while time.process_time() - _debut < {BURN_S}:
+    pass
+"""
 
 ATTACK = r'''import json, resource, signal, time
 
@@ -241,6 +256,8 @@ def run(tmp_path_factory):
                              forks=FORKS, holders=HOLDERS, held=HELD_MIB, target=layout.target)
         write_submission(root / "submitted" / "p1_processus" / ASSIGNMENT, {hostile.NB2: hostile._attack_nb(layout, code)})
         write_submission(root / "submitted" / "p2_ingradable" / ASSIGNMENT, {hostile.NB2: hostile._attack_nb(layout, UNGRADABLE)})
+        shutil.copytree(root / "submitted" / "p3_correct", root / "submitted" / "p4_calcul")
+        _add_cell(root / "submitted" / "p4_calcul" / ASSIGNMENT / hostile.NB2, BURN)
         register_students(root, collected_students(root))
         env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
         with open(base / "sortie.txt", "w") as out, open(base / "erreurs.txt", "w") as err:
@@ -272,6 +289,13 @@ def run(tmp_path_factory):
             canary.stdout.close()
 
 
+def _add_cell(path, source):
+    """A code cell of ``source`` at the end of the notebook at ``path`` (a student's own cell, not graded)."""
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, str(path))
+
+
 def _reports(root, layout):
     """{"noyau": {...}, "correcteur": {...}}: what each side of p1_processus reported, if it could."""
     found = {}
@@ -289,7 +313,7 @@ def _reports(root, layout):
 
 def test_every_student_is_graded_and_the_run_exits_zero(run):
     assert run.code == 0, run.out + run.err[-3000:]
-    assert counts(run.out) == {"notés": 3, "inchangés": 0, "anomalies": 0, "échecs": 0}, run.out
+    assert counts(run.out) == {"notés": 4, "inchangés": 0, "anomalies": 0, "échecs": 0}, run.out
 
 
 def test_a_student_cannot_make_the_nbgrader_grading_it_ungradable(run):
@@ -302,8 +326,9 @@ def test_a_student_cannot_make_the_nbgrader_grading_it_ungradable(run):
     assert "limite refusée : PermissionError" in outputs
 
 
-def test_the_correct_classmate_keeps_full_marks(run):
-    grades = harness.grades(run.root)["p3_correct"]
+@pytest.mark.parametrize("student", ["p3_correct", "p4_calcul"])
+def test_the_correct_classmate_keeps_full_marks(run, student):
+    grades = harness.grades(run.root)[student]
     registry = hostile.grader_registry()
     lost = {(nb, cell): score for nb, cells in grades.items() for cell, (score, _, _) in cells.items()
             if cell.startswith("test_") and score != registry[cell.removeprefix("test_")].points}
@@ -334,3 +359,80 @@ def test_each_group_stays_under_the_memory_limit_of_one_process(run):
     peaks = {leader: (seen["kind"], round(seen["pss_mib"])) for leader, seen in run.groups.items()}
     cap_mib = max(LIMITS["kernel"]["memory_mb"], LIMITS["worker"]["memory_mb"])
     assert peaks and max(pss for _, pss in peaks.values()) < cap_mib, peaks
+
+
+# -- the accounting of the same run ------------------------------------------------------------
+
+STUDENTS = ["p1_processus", "p2_ingradable", "p3_correct", "p4_calcul"]
+
+
+@pytest.fixture(scope="module")
+def accounts(run):
+    """run.json, parsed, and each student's own record."""
+    folder = run.root / "logs" / ASSIGNMENT
+    summary = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    own = {s: json.loads((folder / f"{file_name(s)}.phases.json").read_text(encoding="utf-8")) for s in STUDENTS}
+    return summary, own
+
+
+def _phases(record, name):
+    return [p for p in record["phases"] if p["phase"] == name]
+
+
+def test_run_json_holds_every_graded_student_and_the_run_totals(accounts):
+    summary, own = accounts
+    records = {r["student"]: r for r in summary["students"]}
+    assert sorted(records) == STUDENTS
+    assert summary["graded"] == len(STUDENTS) and summary["workers"] == 2
+    assert summary["students_per_minute"] == pytest.approx(len(STUDENTS) / summary["seconds"] * 60, rel=1e-2)
+    cpu = sum(r["totals"]["cpu"] for r in records.values())
+    assert summary["core_seconds_per_student"] == pytest.approx(cpu / len(STUDENTS), rel=1e-2)
+    for student in STUDENTS:
+        assert records[student] == own[student]  # the per-student file is the run's record
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_every_phase_of_a_graded_student_is_recorded(accounts, student, run):
+    record = accounts[1][student]
+    assert record["status"] == "noté"
+    names = [p["phase"] for p in record["phases"]]
+    assert names[:2] == ["queued", "staged"] and names[-2:] == ["collected", "written"] and "nbgrader" in names
+    graded = {p.name.removesuffix(".ipynb") for p in (run.root / "autograded" / student / ASSIGNMENT).glob("*.ipynb")}
+    executed = {p["notebook"] for p in _phases(record, "executed")}
+    started = {p["notebook"] for p in _phases(record, "kernel_started")}
+    waited = {p["notebook"] for p in _phases(record, "graders")}
+    # Every notebook handed in with a graded cell is run and graded; the one without (06_5) is neither.
+    assert executed == started == waited == graded - {"06_5_regularisation"} and executed
+    for phase in record["phases"]:
+        assert phase["seconds"] >= 0 and (phase["cpu"] is None) == (phase["phase"] == "queued"), phase
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_the_task_phases_sum_to_no_more_than_the_task(accounts, student):
+    record = accounts[1][student]
+    in_task = sum(p["seconds"] for p in record["phases"] if p["phase"] not in ("queued", "written"))
+    assert in_task == pytest.approx(record["totals"]["task_phase_seconds"], abs=0.01)
+    assert 0 < in_task <= record["task_seconds"] + 0.01  # the rounding of each phase
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_the_tree_uses_at_least_the_cpu_of_nbgrader_alone(accounts, student):
+    record = accounts[1][student]
+    for phase in record["phases"]:
+        if phase["cpu"] is not None:
+            assert phase["cpu"] + 0.01 >= phase["cpu_nbgrader"] + phase["cpu_kernels"], phase
+    totals = record["totals"]
+    assert totals["cpu"] > totals["cpu_nbgrader"] > 0 and totals["cpu_kernels"] > 0
+
+
+def test_a_kernel_that_burns_cpu_shows_it_in_its_notebook_executed_phase(accounts):
+    own = accounts[1]
+    notebook = hostile.NB2.removesuffix(".ipynb")
+
+    def executed(student):
+        return next(p for p in _phases(own[student], "executed") if p["notebook"] == notebook)
+
+    burnt, plain = executed("p4_calcul"), executed("p3_correct")
+    assert burnt["cpu_kernels"] >= BURN_S, own["p4_calcul"]["phases"]
+    assert burnt["cpu_kernels"] - plain["cpu_kernels"] >= 0.8 * BURN_S, (burnt, plain)
+    assert burnt["cpu"] >= burnt["cpu_kernels"] and burnt["seconds"] >= 0.9 * BURN_S

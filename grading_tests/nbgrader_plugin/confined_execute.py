@@ -19,7 +19,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
 from .. import confine
-from . import handin_files
+from . import handin_files, phases
 from .common import course_directory, is_autograder_test
 from .kernel_manager import CourseKernelManager, retire_kernel
 from .kernel_template import forks_from_template
@@ -188,12 +188,15 @@ class ConfinedExecute(Execute):
         try:
             return self._execute_notebook(nb, resources)
         finally:
+            phases.mark("nbgrader")
             spent = time.monotonic() - started
             _TIME_SPENT[student] = _TIME_SPENT.get(student, 0.0) + spent
             self.log.info("Notebook run in %.1f s (%.1f s of the student's %d s)", spent, _TIME_SPENT[student], self.student_timeout)
 
     def _start_kernel(self, resources):
         """A fresh kernel in a fresh scratch folder: (scratch, disk watch); ``self.km``/``self.kc`` set."""
+        notebook = phases.notebook_of(resources)
+        phases.mark("kernel_started", notebook)
         scratch, coursedir = self._new_scratch(resources)
         env = confine.environment(scratch)
         env.update(
@@ -207,9 +210,11 @@ class ConfinedExecute(Execute):
             self.km = self.create_kernel_manager()
             self.start_new_kernel(env=env, cwd=scratch, stdout=subprocess.DEVNULL, stderr=log)
             pgid = self.km.provisioner.pid
+            phases.kernel(pgid)
             watch = confine.DiskWatch(scratch, self.disk_mb * confine.MIB, pgid)
             watch.start()
             self.start_new_kernel_client()
+            phases.mark("executed", notebook)
         except BaseException as exc:
             if isinstance(exc, RuntimeError):
                 log.seek(0)

@@ -43,6 +43,7 @@ from jupyter_client.localinterfaces import is_local_ip
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
 from .. import confine
+from . import phases
 
 __all__ = [
     "KernelTemplate", "TemplateError", "TemplateProvisioner", "forks_from_template", "split_kernel_command", "stop_templates",
@@ -101,6 +102,7 @@ class KernelTemplate:
             raise
         finally:
             theirs.close()
+        phases.kernel(self.proc.pid)  # the kernels it forks are its children: their CPU is the kernels'
 
     def _receive(self, seconds):
         ready, _, _ = select.select([self.sock], [], [], seconds)

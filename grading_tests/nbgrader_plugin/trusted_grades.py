@@ -13,7 +13,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Integer, Unicode
 
-from . import handin_files, results_table
+from . import handin_files, phases, results_table
 from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET
 from .common import RECORD_KEY, GraderMismatch, course_directory, grader_for, is_autograder_test
 
@@ -142,7 +142,11 @@ class TrustedGrades(NbGraderPreprocessor):
         ]
         if not cells:
             return nb, resources
-        report = self.report_future(resources).result()
+        phases.mark("graders", phases.notebook_of(resources))
+        try:
+            report = self.report_future(resources).result()
+        finally:
+            phases.mark("nbgrader")
         for cell, spec in cells:
             grade_id = cell.metadata.nbgrader["grade_id"]
             result = report["functions"].get(spec.name)

@@ -16,6 +16,8 @@ task per student on a Dask cluster (an embedded ``LocalCluster`` by default):
 - :mod:`.plan`: what becomes of each folder of ``submitted/``: graded,
   unchanged, refused (an id outside the safe set), or nothing to grade;
 - :mod:`.table`: the progress line and the final table, ids escaped;
+- :mod:`.accounting`: each task's phases, wall and CPU seconds of its whole
+  process tree, in ``logs/<assignment>/`` and ``run.json``;
 - :mod:`.run`: the driver (bounded in flight, logs, Ctrl-C).
 """
 

@@ -24,7 +24,8 @@
    time left on stderr; a task that failed on a time-out or a dead worker is
    tried once more, then becomes a failure row; a failure never writes the
    gradebook, and one student's failure, even a bug of ours, never stops the
-   others;
+   others; each task's phases and their CPU go to ``logs/<assignment>/``
+   (:mod:`.accounting`), with ``run.json`` for the run at its end;
 4. prints the table (:mod:`.table`) on stdout and returns 0. Ctrl-C cancels
    what is pending, keeps what was written (a write in progress is finished
    first), prints the partial table and returns 130.
@@ -48,11 +49,12 @@ from pathlib import Path
 from ...nbgrader_plugin import staging, student_ids
 from ...nbgrader_plugin.late_policy import LatePolicy, PolicyError, extensions_bytes, parse_extensions, student_deadline
 from ..environment import nbgrader_env
+from . import accounting
 from . import gradebook as gbw
 from . import handin as handin_io
 from . import provenance as prov
 from .plan import plan, read
-from .table import Row, format_table, progress_line
+from .table import Row, format_table, progress_line, score_text
 from .task import grade_handin
 
 __all__ = ["Row", "autograde_class", "format_table", "load_course"]
@@ -192,15 +194,6 @@ class _Stop:
             raise KeyboardInterrupt
 
 
-def _score(result):
-    got = out_of = 0.0
-    for nb in result["grades"]["notebooks"].values():
-        for grade in nb["grades"].values():
-            got += grade["auto_score"] or 0.0
-            out_of += grade["max_score"]
-    return f"{got:g}/{out_of:g}"
-
-
 def _write_log(course, student, provenance, result, outcome):
     folder = gbw.own_folder(course.logs)
     head = [
@@ -229,10 +222,11 @@ def _failure_reason(exc):
 class _Run:
     """The tasks of one run: submitted within the count and byte bounds, each result written as it arrives."""
 
-    def __init__(self, course, client, common, timeout, total, err, direct):
+    def __init__(self, course, client, common, timeout, total, err, direct, accounts):
         from distributed import as_completed
 
         self.course, self.client, self.timeout, self.err, self.direct = course, client, timeout, err, direct
+        self.accounts, self.submitted_at = accounts, {}  # accounting.py: the phases of each task
         # The course files and the template travel once to each worker, not once per student.
         [self.common] = client.scatter([common], broadcast=True, hash=False)
         self.notebooks = _release_notebooks(course)
@@ -263,12 +257,13 @@ class _Run:
         [bundle["handin"]] = self.client.scatter([handin], direct=self.direct, hash=False)
         future = self.client.submit(grade_handin, bundle, key=key, pure=False)
         del bundle, handin
-        self.pending[future.key] = (todo, attempt, future)
+        self.pending[future.key], self.submitted_at[future.key] = (todo, attempt, future), time.time()
         self.queue.add(future)
 
     def handle(self, future):
         """Write one finished task's result, or submit it once more; never raises for one student's sake."""
         todo, attempt, _ = self.pending.pop(future.key)
+        submitted_at = self.submitted_at.pop(future.key)
         student, provenance = todo.student, todo.provenance
         try:
             # One result at a time in memory, fetched from its worker, not through the scheduler.
@@ -283,18 +278,22 @@ class _Run:
             self.submit(todo, attempt + 1)
             return
         row = Row(student, "échec", short=provenance.short, seconds=result.get("seconds", 0.0), attempts=attempt)
+        written = None
         try:
             if result["ok"]:
                 course = self.course
+                began = time.monotonic(), time.thread_time()
                 try:
                     gbw.write_result(course.root, course.autograded, course.db_url, course.course_id,
                                      course.assignment, result, provenance, course.names.get(student, (None, None)))
-                    row.status, row.score, row.anomalies = "noté", _score(result), len(result["anomalies"])
+                    written = accounting.own_phase("written", *began)
+                    row.status, row.score, row.anomalies = "noté", score_text(result["grades"]), len(result["anomalies"])
                 except Exception as exc:  # a result we refuse to write costs this student only
                     row.reason = f"écriture refusée : {type(exc).__name__}: {exc}"
             else:
                 row.reason = result.get("error") or "échec"
             _write_log(self.course, student, provenance, result, row.status + (f" ({row.reason})" if row.reason else ""))
+            self.accounts.add(accounting.student_record(student, row.status, attempt, result, submitted_at, written))
         except Exception as exc:  # the log could not be written: the row says so, the class goes on
             row.reason = (row.reason + " ; " if row.reason else "") + f"journal non écrit : {type(exc).__name__}: {exc}"
         self._finish(row)
@@ -341,6 +340,7 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
     workers = workers or len(os.sched_getaffinity(0))
     err.write(f"Démarrage de {'la grappe ' + scheduler if scheduler else f'{workers} worker(s) locaux'}\n")
     client = cluster = folder = run = None
+    accounts = accounting.RunAccounts(lambda: gbw.own_folder(course.logs), assignment, workers, scheduler, started)
     with _Stop() as stop:
         try:
             # The template is built while the workers start.
@@ -351,7 +351,7 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                           "gradebook": template.result(), "code_hash": code}
             stop.check()
             err.write(f"Prêt en {time.monotonic() - started:.1f} s\n")
-            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err, direct=scheduler is None or None)
+            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err, scheduler is None or None, accounts)
             waiting = list(todo)
             # A few tasks ahead per worker: the scheduler never holds the whole class.
             tasks = TASKS_PER_WORKER * max(1, workers if not scheduler else len(client.scheduler_info()["workers"]))
@@ -372,11 +372,13 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                 Row(t.student, "annulé", short=t.provenance.short, reason="interrompu (Ctrl-C)") for t in todo
             ]
             _close(client, cluster, folder)
+            accounts.write(err)
             out.write(format_table(rows, report_shown, assignment) + "\n")
             return INTERRUPTED
         finally:
             _close(client, cluster, folder)
     rows += list(run.rows.values())
+    accounts.write(err)
     out.write(format_table(rows, report_shown, assignment) + "\n")
     out.write(f"Durée totale : {time.monotonic() - started:.1f} s\n")
     return 0

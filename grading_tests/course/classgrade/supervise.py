@@ -2,8 +2,8 @@
 
 ``python supervise.py`` (run by its path) reads requests on stdin, one JSON
 object a line: ``{"cwd": ..., "argv": [...], "log": ..., "timeout": s,
-"private": folder}``, and answers each with ``{"code": n}`` on stdout once
-the command is over.
+"private": folder}``, and answers each with ``{"code": n, "phases": [...]}`` on stdout once
+the command is over (the phases: :meth:`Accounting.phases`).
 
 Starting nbgrader costs seconds of imports (for this course, ~2 s of them
 compiling a grammar for jsonschema), once per student when each student runs
@@ -26,6 +26,11 @@ The launcher:
 - past ``timeout`` seconds, sends the child's group SIGINT (nbgrader ends its
   kernels itself), waits ``GRACE`` seconds, then SIGKILLs every process group
   below it: the answer is then 124;
+- accounts for the command's time (:class:`Accounting`): the command's
+  trusted code tells its phases on a pipe (:mod:`grading_tests.nbgrader_plugin.phases`),
+  and the launcher, which sees every process below it, reads their CPU from
+  ``/proc`` at each event and every ``SAMPLE_EVERY`` seconds; the answer
+  carries the phases;
 - gets SIGTERM when the thread that started it ends (its grading worker
   died), and then kills everything below it, removes the ``private`` folder
   of the command in progress (the task that made it will not) and exits; it
@@ -37,6 +42,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import select
 import shutil
 import signal
 import sys
@@ -44,6 +50,8 @@ import tempfile
 import time
 
 GRACE = 5.0
+SAMPLE_EVERY = 0.25
+PHASES_ENV = "RN_PHASES_FD"  # grading_tests/nbgrader_plugin/phases.py reads it
 TIMED_OUT = 124
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 _CURRENT = {}  # the request being run: what to remove if the launcher is stopped
@@ -57,20 +65,40 @@ def _prctl(option, value):
         pass
 
 
-def _children_of(pids):
-    found = set()
+def _processes():
+    """{pid: (parent, start time, own CPU ticks, ticks of its reaped children)} of every process."""
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 text = f.read()
-            parent = int(text[text.rfind(")") + 2 :].split()[1])
+            fields = text[text.rfind(")") + 2 :].split()
+            # fields from the 3rd of proc(5): ppid 4th, utime 14th, stime 15th, cutime 16th, cstime 17th, starttime 22nd
+            table[int(entry)] = (int(fields[1]), int(fields[19]), int(fields[11]) + int(fields[12]),
+                                 int(fields[13]) + int(fields[14]))
         except (OSError, ValueError, IndexError):
             continue
-        if parent in pids:
-            found.add(int(entry))
+    return table
+
+
+def _below(table, tops):
+    """The pids of ``table`` below (not including) ``tops``."""
+    children = {}
+    for pid, row in table.items():
+        children.setdefault(row[0], []).append(pid)
+    found, todo = set(), list(tops)
+    while todo:
+        for pid in children.get(todo.pop(), ()):
+            if pid not in found:
+                found.add(pid)
+                todo.append(pid)
     return found
+
+
+def _children_of(pids):
+    return {pid for pid, row in _processes().items() if row[0] in pids}
 
 
 def _descendants():
@@ -108,8 +136,12 @@ def kill_everything_below():
         _reap()
 
 
-def _child(request):
-    """In the forked child: ``nbgrader <argv>`` as the nbgrader script runs it; never returns."""
+def _child(request, events_fd):
+    """In the forked child: ``nbgrader <argv>`` as the nbgrader script runs it; never returns.
+
+    ``events_fd``, the write end of the accounting pipe, stays open (close-on-exec: no
+    program this process starts inherits it) and is named in ``RN_PHASES_FD``.
+    """
     code = 1
     try:
         os.setsid()
@@ -123,7 +155,11 @@ def _child(request):
         os.dup2(null, 0)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the launcher's pipes are not the command's business
+        # The launcher's pipes are not the command's business, but for the accounting's.
+        os.closerange(3, events_fd)
+        os.closerange(events_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        os.set_inheritable(events_fd, False)
+        os.environ[PHASES_ENV] = str(events_fd)
         sys.stdin = open(0, closefd=False)
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         sys.stderr = open(2, "w", buffering=1, closefd=False)
@@ -147,19 +183,118 @@ def _child(request):
             os._exit(code)
 
 
+class Accounting:
+    """The CPU of every process below the launcher, split into the phases the command tells.
+
+    Each sample gives, in seconds of CPU since the command started: ``tree``,
+    every process below the launcher (the live ones' own and reaped
+    children's times, plus what the launcher itself reaped since, its
+    ``RUSAGE_CHILDREN``: nothing that ran below it is lost, however short);
+    ``nbgrader``, the command's process alone (its own times, no child's);
+    ``kernels``, the processes the command declared kernels and what they
+    forked (see :meth:`_kernels`). Phases are the spans between events: the
+    CPU of a span is the difference of the samples taken when the launcher
+    read its two events, its wall time the difference of their stamps.
+    """
+
+    def __init__(self, pid, events_fd):
+        self.pid, self.fd, self.buffer = pid, events_fd, b""
+        self.tick = os.sysconf("SC_CLK_TCK")
+        times = os.times()
+        self.reaped_before = times.children_user + times.children_system
+        self.kernel_roots, self.kernel_seen, self.kernel_retired, self.nbgrader_last = set(), {}, 0, 0
+        self.started = time.monotonic()
+        self.spans = [["nbgrader", None, self.started, self.sample()]]
+        self.last_sample = self.started
+
+    def sample(self):
+        table = _processes()
+        times = os.times()
+        below = _below(table, [os.getpid()])
+        tree = sum(table[p][2] + table[p][3] for p in below) / self.tick
+        tree += times.children_user + times.children_system - self.reaped_before
+        if self.pid in table:
+            self.nbgrader_last = table[self.pid][2] / self.tick
+        self.last_sample = time.monotonic()
+        return {"tree": tree, "nbgrader": self.nbgrader_last, "kernels": self._kernels(table)}
+
+    def _kernels(self, table):
+        """Kernel CPU: the live kernels (own and reaped children's times), and each kernel seen
+        before it ended whose parent was not a kernel (a kernel's parent kernel counts it when it reaps it)."""
+        live = {(p, table[p][1]) for p in _below(table, self.kernel_roots) | (self.kernel_roots & set(table))}
+        total = 0
+        for key in live:
+            row = table[key[0]]
+            total += row[2] + row[3]
+        for key, (parent_is_kernel, ticks) in list(self.kernel_seen.items()):
+            if key not in live:
+                del self.kernel_seen[key]
+                if not parent_is_kernel:
+                    self.kernel_retired += ticks
+        for key in live:
+            row = table[key[0]]
+            self.kernel_seen[key] = ((row[0], table.get(row[0], (0, 0))[1]) in live, row[2] + row[3])
+        return (total + self.kernel_retired) / self.tick
+
+    def read_events(self):
+        """Read what the command told; sample at each event. False once the pipe is closed."""
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return True
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for line in lines:
+            try:
+                event = json.loads(line)
+                moment = float(event["t"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if "kernel" in event:
+                self.kernel_roots.add(int(event["kernel"]))
+            elif "phase" in event:
+                self.spans.append([str(event["phase"]), event.get("notebook"), moment, self.sample()])
+        return bool(data)
+
+    def phases(self):
+        """The spans merged by (phase, notebook), in order of first appearance."""
+        self.spans.append(["end", None, time.monotonic(), self.sample()])
+        merged = {}
+        for (phase, notebook, begin, before), (_, _, end, after) in zip(self.spans, self.spans[1:]):
+            row = merged.setdefault((phase, notebook), {"phase": phase, "notebook": notebook, "seconds": 0.0, "cpu": 0.0,
+                                                        "cpu_nbgrader": 0.0, "cpu_kernels": 0.0, "spans": 0})
+            row["seconds"] += max(0.0, end - begin)
+            row["spans"] += 1
+            for key, name in (("tree", "cpu"), ("nbgrader", "cpu_nbgrader"), ("kernels", "cpu_kernels")):
+                row[name] += after[key] - before[key]
+        return [{k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()} for row in merged.values()]
+
+
 def _command_tmp(request):
     return os.path.join(request["private"], "tmp")
 
 
 def run(request):
-    """Fork, run, wait (with the time limit), clean up; the exit code."""
+    """Fork, run, wait (with the time limit), clean up; (the exit code, the phases: :meth:`Accounting.phases`)."""
     os.makedirs(_command_tmp(request), mode=0o700, exist_ok=True)
     _CURRENT["private"] = request["private"]
+    events, told = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _child(request)
+        os.close(events)
+        _child(request, told)
+    os.close(told)
+    os.set_blocking(events, False)
+    try:
+        code = _wait(request, pid, Accounting(pid, events))
+    finally:
+        os.close(events)
+    return code
+
+
+def _wait(request, pid, accounting):
     deadline = time.monotonic() + float(request["timeout"])
-    code = None
+    code, open_pipe = None, True
     while code is None:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -178,11 +313,19 @@ def run(request):
             kill_everything_below()
             code = TIMED_OUT
             break
-        time.sleep(0.05)
+        if open_pipe:
+            ready, _, _ = select.select([accounting.fd], [], [], 0.05)
+            open_pipe = not ready or accounting.read_events()
+        else:
+            time.sleep(0.05)
+        if time.monotonic() - accounting.last_sample >= SAMPLE_EVERY:
+            accounting.sample()
+    if open_pipe:
+        accounting.read_events()  # what the command told before it ended
     kill_everything_below()  # whatever the command left running
     shutil.rmtree(_command_tmp(request), ignore_errors=True)  # and whatever it left on disk
     _CURRENT.clear()
-    return code
+    return code, accounting.phases()
 
 
 def _on_sigterm(signum, frame):
@@ -213,7 +356,8 @@ def main():
     for line in sys.stdin:
         if not line.strip():
             continue
-        replies.write(json.dumps({"code": run(json.loads(line))}) + "\n")
+        code, phases = run(json.loads(line))
+        replies.write(json.dumps({"code": code, "phases": phases}) + "\n")
     kill_everything_below()
     return 0
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...nbgrader_plugin.student_ids import printable, shown
 
-__all__ = ["Row", "STATUSES", "format_table", "progress_line"]
+__all__ = ["Row", "STATUSES", "format_table", "progress_line", "score_text"]
 
 # In the order the table lists them: what needs the instructor first.
 STATUSES = ("échec", "refusé", "ignoré", "annulé", "noté", "inchangé")
@@ -32,6 +32,16 @@ class Row:
     anomalies: int = 0
     reason: str = ""
     attempts: int = 0
+
+
+def score_text(grades):
+    """``12/40``: the automatic points of a submission's rows (:func:`.task.submission_rows`) out of its maximum."""
+    got = out_of = 0.0
+    for nb in grades["notebooks"].values():
+        for grade in nb["grades"].values():
+            got += grade["auto_score"] or 0.0
+            out_of += grade["max_score"]
+    return f"{got:g}/{out_of:g}"
 
 
 def _clock(seconds):

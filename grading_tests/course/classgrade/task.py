@@ -8,8 +8,9 @@ process in its own session, hard time limit, nothing left running), the id
 given as one ``--student=`` argument that nbgrader matches literally
 (:func:`.student_ids.nbgrader_value`), and returns what the driver needs: every file nbgrader wrote under
 ``autograded/<id>/<assignment>/``, the submission's rows of the temporary
-gradebook, the anomalies the staging reported, the log (capped), and an
-error reason if it failed. The private folder holds the course (``cours/``)
+gradebook, the anomalies the staging reported, the log (capped), its phases
+(``accounting``: :mod:`.accounting`, the launcher's split of nbgrader's
+time between ``staged`` and ``collected``), and an error reason if it failed. The private folder holds the course (``cours/``)
 and, beside it, the command's own temporary folder (``tmp/``, its ``TMPDIR``:
 kernel scratch folders go there); it is removed in every case, by this
 function, or by the launcher if the worker dies mid-task. No shared
@@ -47,6 +48,7 @@ from pathlib import Path
 
 from ...nbgrader_plugin import results_table, staging, student_ids
 from ..environment import nbgrader_env
+from . import accounting
 from . import handin as handin_io
 from .provenance import code_hash
 
@@ -216,7 +218,7 @@ class _Launcher:
 
     @classmethod
     def run(cls, request):
-        """The exit code of one supervised nbgrader command (-1: the launcher died or hung)."""
+        """(The exit code of one supervised nbgrader command (-1: the launcher died or hung), its phases)."""
         proc = cls.get()
         try:
             proc.stdin.write(json.dumps(request).encode() + b"\n")
@@ -226,8 +228,8 @@ class _Launcher:
             reply = None
         if reply is None:
             cls.stop(proc)
-            return -1
-        return int(reply["code"])
+            return -1, []
+        return int(reply["code"]), list(reply.get("phases") or [])
 
     @classmethod
     def stop(cls, proc):
@@ -241,18 +243,18 @@ class _Launcher:
 
 
 def _run(root, bundle):
-    """Run the supervised autograde; return (exit code, log)."""
+    """Run the supervised autograde; return (exit code, log, its phases as the launcher accounted them)."""
     log_path = root / ".nbgrader.log"
     request = {"cwd": str(root), "argv": _argv(root, bundle), "log": str(log_path), "timeout": float(bundle["timeout"]),
                "private": str(root.parent)}
-    code = _Launcher.run(request)
+    code, phases = _Launcher.run(request)
     try:
         log = log_path.read_bytes().decode("utf-8", "replace")
     except OSError:
         log = ""
     if len(log) > MAX_LOG_CHARS:
         log = f"[… {len(log) - MAX_LOG_CHARS} caractères du début du journal omis …]\n" + log[-MAX_LOG_CHARS:]
-    return code, log
+    return code, log, phases
 
 
 def _failure(code, timeout):
@@ -267,14 +269,16 @@ def _failure(code, timeout):
 
 def grade_handin(bundle):
     """Grade one hand-in in a private course; return the result dict (see the module's docstring)."""
-    started = time.monotonic()
+    started, thread_cpu = time.monotonic(), time.thread_time()
     # What the class shares comes scattered once, under "common".
     bundle = {**bundle.get("common", {}), **{k: v for k, v in bundle.items() if k != "common"}}
     student, assignment = bundle["student"], bundle["assignment"]
     result = {
         "student": student, "ok": False, "error": None, "retryable": False, "files": {}, "grades": None,
         "anomalies": [], "log": "", "seconds": 0.0, "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "accounting": {"started_at": time.time(), "phases": []},  # see accounting.py
     }
+    phases, mark = result["accounting"]["phases"], [started, thread_cpu]
     if bundle.get("code_hash") and bundle["code_hash"] != code_hash():
         result["error"] = "le code de correction de ce worker diffère de celui du poste de l'enseignant (réinstallez-le)"
         return result
@@ -287,7 +291,10 @@ def grade_handin(bundle):
         db_url = f"sqlite:///{root / 'gradebook.db'}"
         _prepare_student(db_url, bundle)
         handin_io.recreate(bundle["handin"], root / "submitted", student, assignment)
-        code, result["log"] = _run(root, bundle)
+        phases.append(accounting.own_phase("staged", *mark))
+        code, result["log"], nbgrader_phases = _run(root, bundle)
+        phases.extend(nbgrader_phases)
+        mark[:] = time.monotonic(), time.thread_time()
         if code != 0:
             result["error"], result["retryable"] = _failure(code, float(bundle["timeout"]))
             return result
@@ -305,4 +312,5 @@ def grade_handin(bundle):
         return result
     finally:
         shutil.rmtree(private, ignore_errors=True)
+        phases.append(accounting.own_phase("collected" if phases else "staged", *mark))
         result["seconds"] = time.monotonic() - started
