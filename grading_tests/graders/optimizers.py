@@ -229,31 +229,29 @@ def _check_edges(g):
     t = int(g.rng.integers(*STEPS))
     defaults = (0.001, 0.9, 0.999, 1e-8)
     what = _describe(t, defaults) + f" [gradients de l'ordre de {fmt(scale)}, valeurs par défaut]"
-    got = _unpack(g.call(P, G, M, V, t, stage="property").value, what, "property")
-    _check_shapes(*got, P, G, what, "property")
-    try:
-        _check_values(got, (P, G, M, V, t), defaults, what, "property")
-    except Fail as fail:
-        fail.hint = fail.hint or (
-            "avec des gradients de l'ordre de ε, √v̂ + ε dépend de ε : la valeur par défaut de epsilon est 1e-8 "
-            "(éq. 48) ; vérifiez la signature et le dénominateur √v̂ + ε."
-        )
-        raise
+    _check_edge(g, (P, G, M, V, t), defaults, {}, what, (
+        "avec des gradients de l'ordre de ε, √v̂ + ε dépend de ε : la valeur par défaut de epsilon est 1e-8 "
+        "(éq. 48) ; vérifiez la signature et le dénominateur √v̂ + ε."
+    ))
     P, G, M, V = _state(g)
     t = int(g.rng.integers(*STEPS))
     edges = (1.0, 0.0, 0.0, 1e-8)
-    what = _describe(t, edges)
-    got = _unpack(
-        g.call(P, G, M, V, t, learning_rate=1.0, beta1=0.0, beta2=0.0, stage="property").value, what, "property"
-    )
+    _check_edge(g, (P, G, M, V, t), edges, {"learning_rate": 1.0, "beta1": 0.0, "beta2": 0.0}, _describe(t, edges), (
+        "β1 = 0 et β2 = 0 sont des valeurs permises (m = g, v = g²) : un test comme « beta1 or 0.9 » ou "
+        "« if not beta2 » les prend pour des valeurs absentes. Utilisez les arguments tels quels."
+    ))
+
+
+def _check_edge(g, args, hyper, options, what, hint):
+    """One edge case of :func:`_check_edges`: the call with ``options``, its shapes and values against
+    the reference with ``hyper``; a failure without a hint of its own gets ``hint``."""
+    P, G, M, V, t = args
+    got = _unpack(g.call(P, G, M, V, t, **options, stage="property").value, what, "property")
     _check_shapes(*got, P, G, what, "property")
     try:
-        _check_values(got, (P, G, M, V, t), edges, what, "property")
+        _check_values(got, args, hyper, what, "property")
     except Fail as fail:
-        fail.hint = fail.hint or (
-            "β1 = 0 et β2 = 0 sont des valeurs permises (m = g, v = g²) : un test comme « beta1 or 0.9 » ou "
-            "« if not beta2 » les prend pour des valeurs absentes. Utilisez les arguments tels quels."
-        )
+        fail.hint = fail.hint or hint
         raise
 
 
