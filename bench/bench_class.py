@@ -47,7 +47,6 @@ class: with 8 students and a sample of 4, it is the four demo students.
 from __future__ import annotations
 
 import argparse
-import copy
 import ctypes
 import json
 import os
@@ -66,9 +65,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from grading_tests.course import nbgrader, nbgrader_env, register_students  # noqa: E402
-from grading_tests.course.bank import BANK, with_wrong_body, wrong_body  # noqa: E402
-from grading_tests.course.demo_class import HOSTILE_FILES, hostile, partial  # noqa: E402
-from grading_tests.course.handins import ASSIGNMENT, answer_cell, notebook_names, read, solved, write_submission  # noqa: E402
+from grading_tests.course.bank import BANK, wrong_body  # noqa: E402
+from grading_tests.course.demo_class import HOSTILE_FILES, hostile, partial, with_mistakes  # noqa: E402
+from grading_tests.course.handins import ASSIGNMENT, notebook_names, read, solved, write_submission  # noqa: E402
 
 STOCK_CUT = "# --- autograde"  # nbgrader_config.py: everything after this line is the plug-in
 PATTERN = ["correct", "bank", "partial", "bank", "blank", "bank", "hostile", "bank"]
@@ -99,19 +98,6 @@ def near_misses():
     return found
 
 
-def _with_mistakes(solved_nbs, mistakes):
-    nbs = copy.deepcopy(solved_nbs)
-    for function, bank_file in mistakes:
-        for nb in nbs.values():
-            try:
-                cell = answer_cell(nb, function)
-            except KeyError:
-                continue
-            cell.source = with_wrong_body(cell.source, function, bank_file)
-            break
-    return nbs
-
-
 def class_plan(students, seed=0):
     """[(student id, kind, [(function, bank file)])] for a class of ``students``."""
     bank = near_misses()
@@ -140,7 +126,7 @@ def write_class(root, plan):
         "hostile": (hostile(release_nbs, solved_nbs), HOSTILE_FILES),
     }
     for student, kind, mistakes in plan:
-        notebooks, extra = built[kind] if kind != "bank" else (_with_mistakes(solved_nbs, mistakes), None)
+        notebooks, extra = built[kind] if kind != "bank" else (with_mistakes(solved_nbs, mistakes), None)
         write_submission(root / "submitted" / student / ASSIGNMENT, notebooks, extra_files=extra)
 
 

@@ -31,12 +31,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from bank_cases import BANK, headers
 from grading_tests.course import bank
+from grading_tests.course.demo_class import with_mistakes
 from grading_tests.course.handins import ASSIGNMENT, answer_cell, notebook_names, read, solved, write_submission
 from grading_tests.framework import KINDS
 from nbgrader_attacks import harness
@@ -155,29 +155,11 @@ def _with_body(source, name, text):
     return "\n".join(lines[:s] + body + lines[e:])
 
 
-def _handin(base, plan_row):
-    nbs = {k: nbformat.from_dict(json.loads(json.dumps(v))) for k, v in base.items()}
-    for name, bank_file in plan_row.items():
-        for nb in nbs.values():
-            try:
-                cell = answer_cell(nb, name)
-            except KeyError:
-                continue
-            cell.source = bank.with_wrong_body(cell.source, name, bank_file, near_miss=False)
-    return nbs
-
-
 def build_class(root, plan):
     rel, src = root / "release" / ASSIGNMENT, root / "source" / ASSIGNMENT
     release = {n: read(rel / n) for n in notebook_names(rel)}
     base = {n: solved(release[n], read(src / n)) for n in release}
-    for name, bank_file in SELF_CONTAINED.items():
-        for nb in base.values():
-            try:
-                cell = answer_cell(nb, name)
-            except KeyError:
-                continue
-            cell.source = bank.with_wrong_body(cell.source, name, bank_file, near_miss=False)
+    base = with_mistakes(base, SELF_CONTAINED.items(), near_miss=False)
     for nb in base.values():
         try:
             cell = answer_cell(nb, "train_digits_model")
@@ -188,7 +170,7 @@ def build_class(root, plan):
                                  f"import numpy as np\n\n\ndef train_digits_model{signature}:{TRAIN_BODY}")
     submitted = root / "submitted"
     for s in STUDENTS:
-        nbs = _handin(base, plan[s])
+        nbs = with_mistakes(base, plan[s].items(), near_miss=False)
         stamp = "2025-03-16 09:30:00.000000 UTC" if s in LATE else "2025-03-14 18:00:00.000000 UTC"
         extra = {"notes.txt": "brouillon"} if s == EXTRA_FILE else None
         write_submission(submitted / s / ASSIGNMENT, nbs, timestamp=stamp, extra_files=extra)

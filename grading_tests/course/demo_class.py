@@ -34,7 +34,7 @@ from .handins import (
     write_submission,
 )
 
-__all__ = ["STUDENTS", "DUEDATE", "TIMESTAMPS", "EXTENSIONS", "partial", "hostile", "build_demo_class"]
+__all__ = ["STUDENTS", "DUEDATE", "TIMESTAMPS", "EXTENSIONS", "partial", "with_mistakes", "hostile", "build_demo_class"]
 
 # id -> (first name, last name), as registered in the gradebook.
 STUDENTS = {
@@ -60,10 +60,16 @@ EXTENSIONS = "student,deadline,reason\neleve_correct,2025-03-16 23:59,certificat
 
 def partial(solved_nbs):
     """The correct submission with the bank's three mistakes (:data:`.bank.DEMO_MISTAKES`); {notebook: nb}."""
+    return with_mistakes(solved_nbs, DEMO_MISTAKES)
+
+
+def with_mistakes(solved_nbs, mistakes, near_miss=True):
+    """A copy of ``solved_nbs`` ({notebook: nb}) with each ``(function, bank file)`` of ``mistakes`` put in
+    the answer cell that defines the function (:func:`.bank.with_wrong_body`)."""
     nbs = copy.deepcopy(solved_nbs)
-    for name, bank_file in DEMO_MISTAKES:
+    for name, bank_file in mistakes:
         cell = _answer_cell_anywhere(nbs, name)
-        cell.source = with_wrong_body(cell.source, name, bank_file)
+        cell.source = with_wrong_body(cell.source, name, bank_file, near_miss=near_miss)
     return nbs
 
 
