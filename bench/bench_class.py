@@ -379,6 +379,36 @@ def _maybe(value):
     return "—" if value is None else f"{value:.1f}"
 
 
+def _pace(run):
+    """(seconds per student once the workers are up, core-seconds per student) of a course run."""
+    return (run["seconds"] - (run["prep_s"] or 0.0)) / run["students"], run["core_s_per_student"]
+
+
+def predicted_seconds(one_worker, workers, cores):
+    """The throughput model of docs/instructor.md, from a run with one worker: a run's seconds with ``workers`` on ``cores``.
+
+    ``workers`` tasks at a time each take what a task took alone, unless the
+    cores run out first: students per second = min(workers / t, cores / c),
+    t the seconds per student with one worker, c its core-seconds per
+    student (every process of the run: driver, Dask, workers, nbgrader,
+    kernels, graders). The start-up is the one-worker run's.
+    """
+    t, c = _pace(one_worker)
+    return (one_worker["prep_s"] or 0.0) + one_worker["students"] / min(workers / t, cores / c)
+
+
+def model_lines(done):
+    """The model's prediction for --workers 2, from the --workers 1 run, beside what --workers 2 measured."""
+    if "workers1" not in done or "workers2" not in done:
+        return []
+    cores = len(os.sched_getaffinity(0))
+    t, c = _pace(done["workers1"])
+    predicted = predicted_seconds(done["workers1"], 2, cores)
+    measured = done["workers2"]["seconds"]
+    return [f"model: --workers 2 on {cores} cores, from --workers 1 (t = {t:.1f} s, c = {c:.1f} core-s per student): "
+            f"{predicted:.0f} s predicted, {measured:.0f} s measured ({measured / predicted:.2f}x)"]
+
+
 def report(runs, plan, sample):
     # Only runs that graded every student they were given are compared.
     done = {r["mode"]: r for r in runs if "seconds" in r and r["graded_students"] == r["students"]}
@@ -425,6 +455,7 @@ def report(runs, plan, sample):
             shown = ", ".join(f"{name} {row['seconds']:.1f} s / {row['cpu']:.1f} cpu-s"
                               for name, row in accounted["phases_per_student"].items())
             lines.append(f"phases per student, {LABELS[mode]} (wall / CPU of the tree): {shown}")
+    lines += model_lines(done)
     reference = next((m for m in ("workers1", "nbgrader", "workers2") if m in done), None)
     if reference:
         for mode in ("nbgrader", "workers1", "workers2", "no_execute"):
