@@ -11,7 +11,16 @@ same run and on the same machine:
   configuration, one process, on the same sample;
 - **course, N workers**: ``python -m grading_tests.course autograde`` on the
   whole class with ``--workers 1`` and ``--workers 2``;
-- **course, --no-execute**: the same without running the notebooks.
+- **course, --no-execute**: the same without running the notebooks;
+- **stock, one at a time** (``stock_each``): stock ``nbgrader autograde`` on
+  each sampled student alone, in a course of its own, so that each one's
+  core-seconds can be set beside what its task's accounting recorded in the
+  course's run (a correct student, a blank one…).
+
+With both ``workers1`` and ``workers2``, the report also checks the
+throughput model of ``docs/instructor.md``: the run with 2 workers as
+predicted from the run with 1 (:func:`predicted_seconds`), beside what it
+measured.
 
 The course's command is measured only if it exists (``--help`` answers and
 lists the flag); otherwise its rows say so. Each mode runs in a fresh copy of
@@ -71,9 +80,10 @@ from grading_tests.course.handins import ASSIGNMENT, notebook_names, read, solve
 
 STOCK_CUT = "# --- autograde"  # nbgrader_config.py: everything after this line is the plug-in
 PATTERN = ["correct", "bank", "partial", "bank", "blank", "bank", "hostile", "bank"]
-MODES = ["stock", "nbgrader", "workers1", "workers2", "no_execute"]
+MODES = ["stock", "stock_each", "nbgrader", "workers1", "workers2", "no_execute"]
 LABELS = {
     "stock": "stock nbgrader (sample)",
+    "stock_each": "stock nbgrader, one at a time",
     "nbgrader": "nbgrader + plug-in (sample)",
     "workers1": "course, --workers 1",
     "workers2": "course, --workers 2",
@@ -295,6 +305,8 @@ def gradebook_scores(root):
 
 def run_mode(mode, template, sample, students, seed, timeout, flags):
     with tempfile.TemporaryDirectory(prefix=f"rn-bench-{mode}-") as folder:
+        if mode == "stock_each":
+            return run_each(template, folder, sample, timeout)
         if mode in ("stock", "nbgrader"):
             root = fresh_copy(template, folder, students=sample, stock=mode == "stock")
             # No --force: in a fresh copy everyone is graded, and when a hand-in kills
@@ -327,6 +339,35 @@ def run_mode(mode, template, sample, students, seed, timeout, flags):
         return measured
 
 
+def run_each(template, folder, sample, timeout):
+    """Stock nbgrader on each sampled student alone: the core-seconds of each, to set beside its task's accounting."""
+    each, load_before, seconds = {}, os.getloadavg(), 0.0
+    for student in sample:
+        with tempfile.TemporaryDirectory(dir=folder) as alone:
+            root = fresh_copy(template, alone, students=[student], stock=True)
+            code, log, took, _, _, cpu = watched([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT],
+                                                 root, timeout)
+            each[student] = {"exit": code, "seconds": took, "cpu_s": cpu, "graded": bool(gradebook_scores(root))}
+            seconds += took
+    return {"mode": "stock_each", "each": each, "seconds_total": seconds, "load_before": load_before[0],
+            "load_after": os.getloadavg()[0]}
+
+
+def each_lines(done_each, done):
+    """Per sampled student: stock nbgrader alone against the CPU its task's accounting recorded in a course run."""
+    course = next((m for m in ("workers1", "workers2") if (done.get(m) or {}).get("accounted")), None)
+    if not done_each or not course:
+        return []
+    accounted = done[course]["accounted"]["per_student"]
+    lines = [f"core-seconds of one student, stock nbgrader alone (the whole process tree) / its task in {LABELS[course]} "
+             "(its accounting: nbgrader, kernels, graders; no driver or Dask share):"]
+    for student, run in done_each["each"].items():
+        mine = accounted.get(student)
+        shown = f"{run['cpu_s']:.1f} / {mine:.1f} = {run['cpu_s'] / mine:.2f}x" if mine else f"{run['cpu_s']:.1f} / —"
+        lines.append(f"  {student:<16} {shown}" + ("" if run["graded"] and run["exit"] == 0 else f" (stock exit {run['exit']})"))
+    return lines
+
+
 def _accounted(root):
     """What the course's accounting recorded (run.json): core-seconds per student and the mean phases, or None."""
     try:
@@ -341,6 +382,7 @@ def _accounted(root):
                 row[key] += phase[key] or 0.0
     count = max(1, len(summary["students"]))
     return {"core_s_per_student": summary["core_seconds_per_student"], "students_per_minute": summary["students_per_minute"],
+            "per_student": {r["student"]: r["totals"]["cpu"] for r in summary["students"] if r["status"] == "noté"},
             "phases_per_student": {name: {k: v / count for k, v in row.items()} for name, row in phases.items()}}
 
 
@@ -422,6 +464,9 @@ def report(runs, plan, sample):
         if "skipped" in run:
             lines.append(f"{label:<30} skipped: {run['skipped']}")
             continue
+        if "each" in run:
+            lines.append(f"{label:<30} {len(run['each'])} student(s), {run['seconds_total']:.1f} s (per student below)")
+            continue
         lines.append(
             f"{label:<30} {str(run['graded_students']) + '/' + str(run['students']):>8} {run['seconds']:>10.1f} {run['per_student_s']:>10.1f} "
             f"{run['students_per_minute']:>12.2f} {run['core_s_per_student']:>10.1f} "
@@ -456,6 +501,7 @@ def report(runs, plan, sample):
                               for name, row in accounted["phases_per_student"].items())
             lines.append(f"phases per student, {LABELS[mode]} (wall / CPU of the tree): {shown}")
     lines += model_lines(done)
+    lines += each_lines(next((r for r in runs if r["mode"] == "stock_each"), None), done)
     reference = next((m for m in ("workers1", "nbgrader", "workers2") if m in done), None)
     if reference:
         for mode in ("nbgrader", "workers1", "workers2", "no_execute"):
@@ -491,7 +537,8 @@ def main(argv=None):
             run = run_mode(mode, template, sample, len(plan), args.seed, args.timeout, flags)
             runs.append(run)
             if not args.json:
-                shown = f"{run['seconds']:.1f} s, exit {run['exit']}" if "seconds" in run else run["skipped"]
+                shown = (f"{run['seconds']:.1f} s, exit {run['exit']}" if "seconds" in run
+                         else f"{run['seconds_total']:.1f} s" if "each" in run else run["skipped"])
                 print(f"  {LABELS[mode]}: {shown}", file=sys.stderr, flush=True)
     text, ratios = report(runs, plan, sample)
     figures = {"plan": plan, "sample": sample, "ratios": dict(ratios), "load_end": os.getloadavg(),
