@@ -62,7 +62,8 @@ class StagingNotebookExporter(NotebookExporter):
     While nbgrader sanitizes a student's notebook, this exporter also starts
     the trusted grading of that student, and of the next ``lookahead`` ones,
     in the background (:class:`TrustedGrades` picks the reports up), so that
-    grading overlaps the kernels.
+    grading overlaps the kernels; unless ``TrustedGrades.beside_kernels`` is
+    off: then each student's graders start after its first graded notebook ran.
     """
 
     lookahead = Integer(1, help="Students graded ahead of the one whose kernel runs.").tag(config=True)
@@ -163,6 +164,8 @@ class StagingNotebookExporter(NotebookExporter):
     def _grade_ahead(self, resources):
         # The queue follows nbgrader's order: this student, then the next ones.
         trusted = TrustedGrades(config=self.config, parent=self)
+        if not trusted.beside_kernels:
+            return
         trusted.report_future(resources)
         mine = trusted.submitted_folder(resources)
         for folder in [f for f in self.staged_folders if f > mine][: self.lookahead]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from . import handin_files, phases, results_table
 from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET, registry
@@ -101,6 +101,13 @@ class TrustedGrades(NbGraderPreprocessor):
     ).tag(config=True)
     student_budget = Float(
         STUDENT_BUDGET, help="Seconds the graders may take for one student in all, loading the code included."
+    ).tag(config=True)
+    beside_kernels = Bool(
+        True,
+        help="Start a student's graders while the kernels run, and the next students' too (StagingNotebookExporter."
+        "lookahead): they overlap on a spare core. False: they start once the student's first graded notebook has run, "
+        "its kernel ended, and no kernel runs while they do; the choice when every core already runs a grading (the "
+        "class command's --graders). The grades are the same.",
     ).tag(config=True)
     function_budget = Float(
         FUNCTION_BUDGET,

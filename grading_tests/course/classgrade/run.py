@@ -55,7 +55,7 @@ from . import handin as handin_io
 from . import provenance as prov
 from .plan import plan, read
 from .table import Row, format_table, progress_line, score_text
-from .task import grade_handin
+from .task import grade_handin, graders_after_kernels
 
 __all__ = ["Row", "autograde_class", "format_table", "load_course"]
 
@@ -313,13 +313,13 @@ class _Run:
 
 
 def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None, seed=None, students=None,
-                    force=False, execute=True, timeout=None, out=None, err=None):
+                    force=False, execute=True, timeout=None, out=None, err=None, graders_after=None):
     """Grade the class; print the table on ``out``; return the exit code (0, or 130 when stopped).
 
     Every folder of ``submitted/`` ends as a gradebook row or a line of the
     table saying why not, so a student who fails does not change the exit
     code; a course that cannot be graded at all raises
-    :class:`.gradebook.ClassgradeError`.
+    :class:`.gradebook.ClassgradeError`. ``graders_after``: see :func:`.task.graders_after_kernels`.
     """
     out, err = out or sys.stdout, err or sys.stderr
     started = time.monotonic()
@@ -348,7 +348,8 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                 template = pool.submit(gbw.build_template, course.root, assignment, course.db_url, course.course_id)
                 client, cluster, folder = _start_client(workers, scheduler)
                 common = {"assignment": assignment, "course": {**gbw.course_files(course.root, assignment), **course.files},
-                          "gradebook": template.result(), "code_hash": code}
+                          "gradebook": template.result(), "code_hash": code,
+                          "graders_after": graders_after_kernels(graders_after, workers, scheduler)}
             stop.check()
             err.write(f"Prêt en {time.monotonic() - started:.1f} s\n")
             run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err, scheduler is None or None, accounts)
