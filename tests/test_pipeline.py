@@ -494,3 +494,32 @@ def test_formgrader_shows_each_rubric_under_its_answer(demo):
                 answer = harness.cell(submitted, grade_id).source
                 assert shown.startswith(answer) and "BEGIN MARK SCHEME" in shown[len(answer):], (student, grade_id)
                 assert "Barème" in shown[len(answer):]
+
+
+def _graders_start(log):
+    """Where nbgrader's log says the graders started: before the first notebook ended, or after it."""
+    lines = log.splitlines()
+    grading = next(i for i, line in enumerate(lines) if "out of the kernel" in line and "Grading" in line)
+    runs = [i for i, line in enumerate(lines) if "Notebook run in" in line]
+    assert len(runs) >= 2, log[-3000:]  # at least two notebooks ran, each in its kernel
+    return "after the first notebook" if runs[0] < grading < runs[1] else "beside" if grading < runs[0] else "elsewhere"
+
+
+def test_graders_after_the_kernel_give_the_grades_of_graders_beside_it(demo, tmp_path):
+    """The demo's class command runs one worker per core, so each student's graders wait for
+    its first notebook's kernel (``--graders auto``); ``nbgrader autograde`` as configured runs
+    them beside the kernels. Same student, same seed: the same grades and results."""
+    root, proc = demo
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    student = "eleve_correct"
+    assert _graders_start((root / "logs" / ASSIGNMENT / f"{student}.log").read_text(encoding="utf-8")) == "after the first notebook"
+    copy = tmp_path / "cours"
+    shutil.copytree(root, copy, symlinks=True)
+    code, log, _ = harness.nbgrader(copy, "autograde", ASSIGNMENT, f"--student={student}", "--force",
+                                    f"--TrustedGrades.seed={SEED}", check=False)
+    assert code == 0, log[-3000:]
+    assert _graders_start(log) == "beside"
+    assert harness.grades(copy)[student] == harness.grades(root)[student]
+    query = "SELECT * FROM rn_ch06_grader_results WHERE student = ? ORDER BY notebook, function"
+    rows = [sqlite3.connect(f"file:{r / 'gradebook.db'}?mode=ro", uri=True).execute(query, (student,)).fetchall() for r in (root, copy)]
+    assert rows[0] == rows[1] and len(rows[0]) == len(registry())

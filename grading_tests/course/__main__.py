@@ -7,6 +7,7 @@ Run from the course root (the folder holding ``nbgrader_config.py``)::
     python -m grading_tests.course submissions   # rebuild the demo submissions in submitted/
     python -m grading_tests.course autograde 06_reseaux_de_neurones [--workers N] [--scheduler tcp://HOST:PORT]
         [--db-url URL] [--seed N] [--student ID ...] [--force] [--no-execute] [--timeout S]
+        [--graders auto|beside|after]
     python -m grading_tests.course report 06_reseaux_de_neurones [--db-url URL] [--out DIR] [--force]
     python -m grading_tests.course export 06_reseaux_de_neurones --format canvas|moodle|moodle-worksheet|csv
         [--roster FILE] [--out FILE] [--allow-unmatched] [--item NAME] [--detail] [--moodle-user email|idnumber|username]
@@ -56,6 +57,8 @@ def main(argv=None):
     grade.add_argument("--student", nargs="+", action="extend", default=None, metavar="ID", help="grade only these students")
     grade.add_argument("--force", action="store_true", help="grade unchanged hand-ins again")
     grade.add_argument("--no-execute", action="store_true", help="do not run the notebooks (same grades; the feedback says so)")
+    grade.add_argument("--graders", choices=["auto", "beside", "after"], default="auto",
+                       help="a student's graders run beside its kernel, or after it; auto: after when the workers fill the cores")
     grade.add_argument("--timeout", type=float, default=None, help="seconds one student may take in all before the task is stopped (default: the kernel's budget + 300)")
     report = sub.add_parser("report", help="the class report: what the class got wrong (HTML, CSV, JSON)")
     report.add_argument("assignment", help=f"the assignment, e.g. {ASSIGNMENT}")
@@ -105,6 +108,7 @@ def main(argv=None):
             return autograde_class(
                 root, args.assignment, workers=args.workers, scheduler=args.scheduler, db_url=args.db_url, seed=args.seed,
                 students=args.student, force=args.force, execute=not args.no_execute, timeout=args.timeout,
+                graders_after={"auto": None, "beside": False, "after": True}[args.graders],
             )
         except ClassgradeError as exc:
             print(f"autograde : {exc}", file=sys.stderr)

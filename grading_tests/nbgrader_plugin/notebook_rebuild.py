@@ -133,16 +133,16 @@ def replacement(release_nb, note):
     return _finish(nb, [note])
 
 
-def _plain_cell(cell_type, source):
-    """A code or markdown cell of the source alone; the whole notebook is validated once, when written."""
+def _plain_cell(cell_type, source, outputs=()):
+    """A code or markdown cell of the source (and kept outputs); the whole notebook is validated once, when written."""
     cell = {"cell_type": cell_type, "metadata": {}, "source": source}
     if cell_type == "code":
-        cell.update(execution_count=None, outputs=[])
+        cell.update(execution_count=None, outputs=list(outputs))
     cell["_staging_new"] = "eleve"  # _finish gives it a fresh id
     return nbformat.from_dict(cell)
 
 
-def rebuild(raw, release_nb):
+def rebuild(raw, release_nb, outputs=None):
     """The released notebook with the student's answers, and the French notes on what was not kept.
 
     ``raw`` is what the student handed in (bytes, or None if nothing could be
@@ -154,6 +154,11 @@ def rebuild(raw, release_nb):
     as plain code or markdown cells, source only, after the release cell that
     precedes them in the student's notebook. Notes, if any, are listed in a
     notice inserted as cell 0.
+
+    ``outputs``, when given (a :class:`.handed_in_outputs.HandedOutputs`),
+    keeps the outputs of the student's code cells, each on the cell it
+    rebuilds, under a notice saying they were not run again; otherwise the
+    rebuilt notebook has none.
     """
     if raw is None:
         return replacement(release_nb, "notebook illisible : remplacé par la version distribuée")
@@ -176,7 +181,7 @@ def rebuild(raw, release_nb):
             position[grade_id] = index
     answers = {g for g, i in position.items() if (_nbgrader(release_cells[i]) or {}).get("solution") is True}
 
-    notes, seen, taken = [], set(), {}
+    notes, seen, taken, handed = [], set(), {}, {}
     added = {-1: []}  # release index the student's cell came after -> cells added there
     anchor, kept, dropped = -1, 0, 0
     for cell in cells:
@@ -194,6 +199,8 @@ def rebuild(raw, release_nb):
             if edited:
                 keys = ", ".join(edited)
                 notes.append(f"métadonnées nbgrader modifiées dans la cellule « {name} » ({keys}) : remises comme distribuées")
+            if outputs is not None and cell_type == release_cell.cell_type == "code":
+                handed[grade_id] = outputs(cell.get("outputs"))
             if grade_id in answers:
                 if source is None:
                     notes.append(f"contenu illisible dans la cellule de réponse « {name} » : réponse ignorée")
@@ -223,7 +230,8 @@ def rebuild(raw, release_nb):
             dropped += 1
             continue
         kept += 1
-        added.setdefault(anchor, []).append(_plain_cell(cell_type, source))
+        kept_outputs = outputs(cell.get("outputs")) if outputs is not None and cell_type == "code" else ()
+        added.setdefault(anchor, []).append(_plain_cell(cell_type, source, kept_outputs))
     if dropped:
         notes.append(f"{dropped} cellule(s) ajoutée(s) au-delà des {MAX_ADDED_CELLS} gardées : supprimée(s)")
 
@@ -232,6 +240,8 @@ def rebuild(raw, release_nb):
         grade_id = _grade_id(cell)
         if grade_id in taken and position[grade_id] == index:
             cell.source = taken[grade_id]
+        if grade_id in handed and position[grade_id] == index:
+            cell.outputs = handed[grade_id]
         if grade_id is not None and grade_id not in seen and position.get(grade_id) == index:
             meta = _nbgrader(cell)
             if meta.get("grade") is True:
@@ -242,5 +252,9 @@ def rebuild(raw, release_nb):
                 notes.append("cellule distribuée supprimée : rétablie")
         rebuilt.append(cell)
         rebuilt.extend(added.get(index, []))
+    if outputs is not None:
+        label = outputs.notice_cell()
+        label["_staging_new"] = "sorties"
+        rebuilt.insert(0, label)
     nb.cells = rebuilt
     return _finish(nb, notes)

@@ -10,7 +10,8 @@ anything but small regular files, and writes a private copy that holds only:
   the released notebook plus the student's answers (:func:`rebuild`): the
   release's cells, metadata and order; each answer cell takes the source of
   the student's cell with the same ``grade_id``; cells the student added stay
-  as plain cells, without metadata or outputs;
+  as plain cells, without metadata or outputs (the student's outputs are kept,
+  cleaned later, only when the notebooks will not be run: :mod:`.handed_in_outputs`);
 - ``timestamp.txt``, normalised, when it holds a date nbgrader accepts.
 
 Everything else the student handed in is left out and reported as an
@@ -42,6 +43,7 @@ from .handin_files import (
     read_regular,
     shown,
 )
+from .handed_in_outputs import HandedOutputs
 from .notebook_rebuild import NOTES_PER_NOTEBOOK, rebuild, replacement
 from .student_ids import shown as shown_id
 
@@ -173,7 +175,7 @@ def _extras(fd, expected, note):
         note("-", f"non pris en compte : {max(unnamed, 0)}{' ou plus' if truncated else ''} autre(s) entrée(s) du dossier")
 
 
-def _stage_folder(fd, release, release_files, dest, note):
+def _stage_folder(fd, release, release_files, dest, note, keep_outputs):
     """Stage the notebooks and timestamp of an open hand-in folder; return how many notebooks."""
     staged = 0
     for stem, release_nb in release.items():
@@ -185,7 +187,7 @@ def _stage_folder(fd, release, release_files, dest, note):
         else:
             if raw is None:
                 continue  # absent: nbgrader scores it 0
-            nb, notes = rebuild(raw, release_nb)
+            nb, notes = rebuild(raw, release_nb, HandedOutputs() if keep_outputs else None)
         _write_notebook(nb, dest / name)
         staged += 1
         for text in notes:
@@ -196,7 +198,7 @@ def _stage_folder(fd, release, release_files, dest, note):
     return staged
 
 
-def _stage_handin(sub_fd, student, assignment, release, release_files, dest):
+def _stage_handin(sub_fd, student, assignment, release, release_files, dest, keep_outputs):
     anomalies = []
 
     def note(notebook, message):
@@ -211,7 +213,7 @@ def _stage_handin(sub_fd, student, assignment, release, release_files, dest):
                 note("-", f"{what} illisible ({exc}) : aucun fichier lu")
                 break
         else:
-            staged = _stage_folder(opened[-1], release, release_files, dest, note)
+            staged = _stage_folder(opened[-1], release, release_files, dest, note, keep_outputs)
     finally:
         for fd in reversed(opened):
             os.close(fd)
@@ -241,7 +243,7 @@ def _fallback(student, release, dest, exc):
     return _placeholder(student, release, dest, why)
 
 
-def stage(submitted_dir, release_dir, handins, root):
+def stage(submitted_dir, release_dir, handins, root, keep_outputs=False):
     """Stage hand-ins into ``root/<student>/<assignment>/``; return the anomalies.
 
     ``submitted_dir`` holds ``<student>/<assignment>/`` (the hand-ins: every
@@ -249,7 +251,9 @@ def stage(submitted_dir, release_dir, handins, root):
     notebooks: trusted), ``handins`` lists (student, assignment) pairs and
     ``root`` is a private folder made by the caller. Each staged folder holds
     the rebuilt notebooks of the release notebooks present in the hand-in and,
-    if valid, ``timestamp.txt``; nothing else.
+    if valid, ``timestamp.txt``; nothing else. With ``keep_outputs`` (the
+    notebooks will not be run), the rebuilt notebooks keep the student's
+    outputs (:mod:`.handed_in_outputs`).
     """
     root = Path(root)
     releases = {}
@@ -265,7 +269,7 @@ def stage(submitted_dir, release_dir, handins, root):
             dest = root / student / assignment
             dest.mkdir(parents=True, exist_ok=True)
             try:
-                anomalies.extend(_stage_handin(sub_fd, student, assignment, release, release_files, dest))
+                anomalies.extend(_stage_handin(sub_fd, student, assignment, release, release_files, dest, keep_outputs))
             except Exception as exc:  # a bug of ours must not cost the hand-in its gradebook row
                 _LOG.exception("Staging %s/%s failed", student, assignment)
                 anomalies.extend(_fallback(student, release, dest, exc))

@@ -11,8 +11,11 @@ import tempfile
 from pathlib import Path
 
 from nbconvert.exporters import NotebookExporter
+from nbconvert.preprocessors import ExecutePreprocessor
 from nbgrader.converters import Autograde
-from traitlets import Integer
+from nbgrader.preprocessors import ClearOutput
+from traitlets import Bool, Integer
+from traitlets.utils.importstring import import_item
 
 from . import staging, student_ids
 from .trusted_grades import TrustedGrades
@@ -54,6 +57,11 @@ class StagingNotebookExporter(NotebookExporter):
     sanitize step all read the staged folder. What was left out is logged as
     warnings and written to ``logs/<assignment>/anomalies.txt``.
 
+    When no notebook will be run, the staged notebooks keep the outputs the
+    student handed in (``handed_in_outputs``, :mod:`.handed_in_outputs`), and
+    the sanitizing step keeps them (its ``ClearOutput`` is left out for the
+    run); the autograde step cleans them (``LimitOutput``, ``SafeOutputs``).
+
     A hand-in whose student id is outside the safe set
     (:mod:`.student_ids`) is not staged: nbgrader never opens it, it keeps
     no gradebook row, the folder in ``submitted/`` is left untouched, and the
@@ -62,10 +70,16 @@ class StagingNotebookExporter(NotebookExporter):
     While nbgrader sanitizes a student's notebook, this exporter also starts
     the trusted grading of that student, and of the next ``lookahead`` ones,
     in the background (:class:`TrustedGrades` picks the reports up), so that
-    grading overlaps the kernels.
+    grading overlaps the kernels; unless ``TrustedGrades.beside_kernels`` is
+    off: then each student's graders start after its first graded notebook ran.
     """
 
     lookahead = Integer(1, help="Students graded ahead of the one whose kernel runs.").tag(config=True)
+    handed_in_outputs = Bool(
+        True,
+        help="When no notebook is run (no executing preprocessor enabled, the class command's --no-execute), keep the "
+        "outputs the student handed in, labelled as not run again; SafeOutputs cleans them as it cleans a kernel's.",
+    ).tag(config=True)
 
     def __init__(self, config=None, **kw):
         super().__init__(config=config, **kw)
@@ -109,16 +123,19 @@ class StagingNotebookExporter(NotebookExporter):
         submitted = os.path.normpath(coursedir.format_path(coursedir.submitted_directory, ".", "."))
         release = os.path.normpath(coursedir.format_path(coursedir.release_directory, ".", "."))
         root = _private_root()
+        keep = self.handed_in_outputs and not self._notebooks_run(converter)
         reports = {}  # assignment -> (anomalies, students, staged, refused)
         for assignment in sorted({a for _, a in handins} | {a for _, a in refused}):
             mine = [h for h in handins if h[1] == assignment]
             theirs = [anomaly for anomaly, a in refused if a == assignment]
-            found = staging.stage(submitted, release, mine, root) + theirs
+            found = staging.stage(submitted, release, mine, root, keep_outputs=keep) + theirs
             reports[assignment] = (found, {s for s, _ in mine} | {a.student for a in theirs}, len(mine), len(theirs))
             self.anomalies += found
         # Absolute, so format_path ignores the course root; nbgrader reads nothing else from now on.
-        original = coursedir.submitted_directory
+        original = coursedir.submitted_directory, converter.sanitize_preprocessors
         coursedir.submitted_directory = root
+        if keep:  # the staged notebooks hold only the outputs kept: the sanitizing must not clear them
+            converter.sanitize_preprocessors = [p for p in original[1] if self._class(p) is not ClearOutput]
         self._undo_after_run(converter, original, root)
         assignments = {}
         for student, assignment in handins:
@@ -132,6 +149,18 @@ class StagingNotebookExporter(NotebookExporter):
             report = staging.write_report(staging.report_folder(coursedir.root, assignment), found, students)
             self.log.info("Staged %d hand-in(s) of %s in %s, %d refused; %d anomaly(ies) in %s",
                           staged, assignment, root, not_staged, len(found), report)
+
+    @staticmethod
+    def _class(preprocessor):
+        return import_item(preprocessor) if isinstance(preprocessor, str) else preprocessor
+
+    def _notebooks_run(self, converter):
+        """Whether an enabled preprocessor of the autograde step executes the notebooks."""
+        for preprocessor in converter.autograde_preprocessors:
+            cls = self._class(preprocessor)
+            if isinstance(cls, type) and issubclass(cls, ExecutePreprocessor) and cls(parent=self).enabled:
+                return True
+        return False
 
     @staticmethod
     def _undo_after_run(converter, original, root):
@@ -149,7 +178,7 @@ class StagingNotebookExporter(NotebookExporter):
             try:
                 return run()
             finally:
-                converter.coursedir.submitted_directory = original
+                converter.coursedir.submitted_directory, converter.sanitize_preprocessors = original
                 del converter.convert_notebooks
                 shutil.rmtree(root, ignore_errors=True)
 
@@ -163,6 +192,8 @@ class StagingNotebookExporter(NotebookExporter):
     def _grade_ahead(self, resources):
         # The queue follows nbgrader's order: this student, then the next ones.
         trusted = TrustedGrades(config=self.config, parent=self)
+        if not trusted.beside_kernels:
+            return
         trusted.report_future(resources)
         mine = trusted.submitted_folder(resources)
         for folder in [f for f in self.staged_folders if f > mine][: self.lookahead]:

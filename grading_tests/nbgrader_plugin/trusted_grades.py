@@ -11,15 +11,19 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from . import handin_files, phases, results_table
-from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET
+from ..runner import FUNCTION_BUDGET, STUDENT_BUDGET, registry
 from .common import RECORD_KEY, GraderMismatch, course_directory, grader_for, is_autograder_test
 
 __all__ = ["TrustedGrades", "RESULTS_KEY"]
 
 RESULTS_KEY = "rn_grader_results"  # resources key: the structured results of the notebook's graded cells
+
+# The graders are imported with the plug-in: a process that forks one nbgrader
+# command per student (the class command's launcher) imports them once for all.
+registry()
 
 
 class _Reports:
@@ -98,6 +102,13 @@ class TrustedGrades(NbGraderPreprocessor):
     student_budget = Float(
         STUDENT_BUDGET, help="Seconds the graders may take for one student in all, loading the code included."
     ).tag(config=True)
+    beside_kernels = Bool(
+        True,
+        help="Start a student's graders while the kernels run, and the next students' too (StagingNotebookExporter."
+        "lookahead): they overlap on a spare core. False: they start once the student's first graded notebook has run, "
+        "its kernel ended, and no kernel runs while they do; the choice when every core already runs a grading (the "
+        "class command's --graders). The grades are the same.",
+    ).tag(config=True)
     function_budget = Float(
         FUNCTION_BUDGET,
         help="Seconds one function's checks may take (in proportion more when its calls may take over 10 s); past it, the "
@@ -118,10 +129,18 @@ class TrustedGrades(NbGraderPreprocessor):
         coursedir = course_directory(self)
         return coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
 
+    def _layout(self, db_url, assignment_id):
+        """:func:`_assignment_layout`, read once per run: kept on the exporter, which lives as long as the run."""
+        owner = self.parent if self.parent is not None else self
+        layouts = owner.__dict__.setdefault("_rn_layouts", {})
+        if (db_url, assignment_id) not in layouts:
+            layouts[(db_url, assignment_id)] = _assignment_layout(db_url, assignment_id)
+        return layouts[(db_url, assignment_id)]
+
     def report_future(self, resources, folder=None):
         """Start (or find) the grading of a student's submission (this one's staged folder by default)."""
         info = resources["nbgrader"]
-        notebooks, names = _assignment_layout(info["db_url"], info["assignment"])
+        notebooks, names = self._layout(info["db_url"], info["assignment"])
         folder = folder or self.submitted_folder(resources)
         budgets = (self.student_budget, self.function_budget)
         key = (_submission_key(folder, notebooks), tuple(names), self.seed, budgets)

@@ -48,6 +48,7 @@ from pathlib import Path
 
 from ...nbgrader_plugin import staging, student_ids
 from ...nbgrader_plugin.late_policy import LatePolicy, PolicyError, extensions_bytes, parse_extensions, student_deadline
+from ...runner import STUDENT_BUDGET
 from ..environment import nbgrader_env
 from . import accounting
 from . import gradebook as gbw
@@ -55,7 +56,7 @@ from . import handin as handin_io
 from . import provenance as prov
 from .plan import plan, read
 from .table import Row, format_table, progress_line, score_text
-from .task import grade_handin
+from .task import grade_handin, graders_after_kernels
 
 __all__ = ["Row", "autograde_class", "format_table", "load_course"]
 
@@ -76,6 +77,7 @@ class _Course:
     autograded: Path
     logs: Path
     task_timeout: float = 600 + TIMEOUT_MARGIN
+    grader_budget: float = STUDENT_BUDGET  # TrustedGrades.student_budget: added to the timeout when graders wait for kernels
     extensions: dict = field(default_factory=dict)  # student -> seconds past the due date (extensions.csv)
     files: dict = field(default_factory=dict)  # course files beyond course_files(): the extensions file
     names: dict = field(default_factory=dict)
@@ -103,6 +105,7 @@ def load_course(root, assignment, db_url=None):
         autograded=Path(coursedir.format_path(coursedir.autograded_directory, ".", ".")).resolve(),
         logs=root / "logs" / assignment,
         task_timeout=float(config.ConfinedExecute.get("student_timeout", 600)) + TIMEOUT_MARGIN,
+        grader_budget=float(config.TrustedGrades.get("student_budget", STUDENT_BUDGET)),
     )
     try:
         policy = LatePolicy(config=config)
@@ -313,13 +316,12 @@ class _Run:
 
 
 def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None, seed=None, students=None,
-                    force=False, execute=True, timeout=None, out=None, err=None):
+                    force=False, execute=True, timeout=None, out=None, err=None, graders_after=None):
     """Grade the class; print the table on ``out``; return the exit code (0, or 130 when stopped).
 
-    Every folder of ``submitted/`` ends as a gradebook row or a line of the
-    table saying why not, so a student who fails does not change the exit
-    code; a course that cannot be graded at all raises
-    :class:`.gradebook.ClassgradeError`.
+    Every folder of ``submitted/`` ends as a gradebook row or a line of the table saying why not, so a student
+    who fails does not change the exit code; a course that cannot be graded at all raises
+    :class:`.gradebook.ClassgradeError`. ``graders_after``: see :func:`.task.graders_after_kernels`.
     """
     out, err = out or sys.stdout, err or sys.stderr
     started = time.monotonic()
@@ -348,10 +350,12 @@ def autograde_class(root, assignment, workers=None, scheduler=None, db_url=None,
                 template = pool.submit(gbw.build_template, course.root, assignment, course.db_url, course.course_id)
                 client, cluster, folder = _start_client(workers, scheduler)
                 common = {"assignment": assignment, "course": {**gbw.course_files(course.root, assignment), **course.files},
-                          "gradebook": template.result(), "code_hash": code}
+                          "gradebook": template.result(), "code_hash": code,
+                          "graders_after": graders_after_kernels(graders_after, workers, scheduler)}
+                timeout = timeout or course.task_timeout + (course.grader_budget if common["graders_after"] else 0)
             stop.check()
             err.write(f"Prêt en {time.monotonic() - started:.1f} s\n")
-            run = _Run(course, client, common, timeout or course.task_timeout, len(todo), err, scheduler is None or None, accounts)
+            run = _Run(course, client, common, timeout, len(todo), err, scheduler is None or None, accounts)
             waiting = list(todo)
             # A few tasks ahead per worker: the scheduler never holds the whole class.
             tasks = TASKS_PER_WORKER * max(1, workers if not scheduler else len(client.scheduler_info()["workers"]))

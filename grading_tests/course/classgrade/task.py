@@ -28,6 +28,8 @@ The bundle (built by :mod:`.run`; what the class shares may come under
 ``seed``, ``provenance`` (short hash), ``execute`` (bool), ``timeout`` (seconds)
 ``code_hash``: the driver's :func:`.provenance.code_hash`; a worker whose
     grading code differs refuses the task
+``graders_after``: the graders start once the student's first graded notebook
+    has run, not beside its kernel (:func:`graders_after_kernels`)
 """
 
 from __future__ import annotations
@@ -174,7 +176,22 @@ def _argv(root, bundle):
     ]
     if not bundle.get("execute", True):
         args.append("--ConfinedExecute.enabled=False")
+    if bundle.get("graders_after"):
+        args.append("--TrustedGrades.beside_kernels=False")
     return args
+
+
+def graders_after_kernels(asked, workers, scheduler):
+    """Whether each student's graders wait for its kernel (``asked``: True, False, or None to choose).
+
+    Beside the kernel they use a core the kernel leaves idle; once every core
+    runs a task (one worker per core, or a cluster, whose workers are
+    usually started one per core), they only compete with another student's
+    kernel, and one task keeps about one core busy when they wait.
+    """
+    if asked is not None:
+        return bool(asked)
+    return scheduler is not None or workers >= len(os.sched_getaffinity(0))
 
 
 class _Launcher:
