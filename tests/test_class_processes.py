@@ -177,7 +177,7 @@ class Sampler:
 
     def __init__(self, top):
         self.top, self.groups, self.samples = top, {}, 0
-        self.commands, self.templates = {}, {}  # templates: {pid: command line of its parent}
+        self.commands, self.templates = {}, {}  # templates: {pid: (command line of its parent, of its grandparent)}
 
     def sample(self):
         parent, group = {}, {}
@@ -198,7 +198,7 @@ class Sampler:
             if pid not in self.commands:
                 self.commands[pid] = _command(pid)
                 if b"rn-ch06-confine/template.py" in self.commands[pid] and _kind(pid, parent.get(pid)) is None:
-                    self.templates[pid] = _command(parent.get(pid))
+                    self.templates[pid] = (_command(parent.get(pid)), _command(parent.get(parent.get(pid))))
         for leader in below:
             if group.get(leader) != leader:
                 continue
@@ -303,7 +303,7 @@ def run(tmp_path_factory):
         result.reports = _reports(root, layout)
         (base / "campagne.json").write_text(json.dumps({
             "code": result.code, "seconds": result.seconds, "samples": sampler.samples, "groups": sampler.groups,
-            "templates": {pid: parent.decode("utf-8", "replace") for pid, parent in sampler.templates.items()},
+            "templates": {pid: [c.decode("utf-8", "replace") for c in parents] for pid, parents in sampler.templates.items()},
             "reports": result.reports, "canaries": {n: [c.before, result.after[n]] for n, c in canaries.items()},
         }, indent=1, default=str), encoding="utf-8")
         yield result
@@ -469,11 +469,12 @@ def test_a_kernel_that_burns_cpu_shows_it_in_its_notebook_executed_phase(account
 def test_each_worker_keeps_one_kernel_template_across_its_students(accounts, run):
     """Every template seen was started by a worker's launcher, one per student that started it, fewer than students.
 
-    Per-command templates (one started by each student's nbgrader) fail it: their parent is nbgrader.
+    Per-command templates (one started by each student's nbgrader) fail it: their parent is a child of the
+    launcher (a fork of it, so the same command line), not the launcher.
     """
     assert run.templates, "no kernel template was seen"
-    parents = {pid: b"classgrade/supervise.py" in parent for pid, parent in run.templates.items()}
-    assert all(parents.values()), run.templates
+    launcher = b"classgrade/supervise.py"
+    assert all(launcher in parent and launcher not in grandparent for parent, grandparent in run.templates.values()), run.templates
     started = [s for s in STUDENTS if _phases(accounts[1][s], "template_started")]
     assert len(run.templates) == len(started) <= 2 < len(STUDENTS), (started, run.templates)
     for student in started:  # the one-off imports, charged apart to the student whose task started it
