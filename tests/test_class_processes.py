@@ -128,6 +128,32 @@ def _enfants(nombre, mio, attente):
         os.close(fd)
     return len(enfants), sum(int.from_bytes(lus[i : i + 4], "little") for i in range(0, len(lus), 4))
 
+if DANS_LE_NOYAU:
+    # The kernel's parent is its worker's kernel template, which forks the next students' kernels too.
+    import socket
+    gabarit = os.getppid()
+    _essai("gabarit_signal", lambda: os.kill(gabarit, 0))
+    _essai("gabarit_memoire", lambda: open(f"/proc/{gabarit}/mem", "rb").close())
+    _essai("gabarit_descripteurs", lambda: os.listdir(f"/proc/{gabarit}/fd"))
+    _essai("gabarit_pidfd", lambda: os.close(os.pidfd_open(gabarit)))
+    _essai("gabarit_priorite", lambda: os.setpriority(os.PRIO_PROCESS, gabarit, 19))
+
+    def _sessions():
+        """The SOCK_SEQPACKET sockets this kernel holds (a session or control socket of the template)."""
+        trouves = 0
+        for numero in range(4096):  # (/proc/self/fd is out of the kernel's reach)
+            try:
+                copie = os.dup(numero)
+            except OSError:
+                continue
+            try:
+                with socket.socket(fileno=copie) as prise:
+                    trouves += prise.type == socket.SOCK_SEQPACKET
+            except OSError:
+                os.close(copie)
+        return trouves
+
+    RAPPORT["sessions"] = _sessions()
 RAPPORT["forks"] = _enfants($forks, 0, 1.0)[0]
 RAPPORT["enfants"], RAPPORT["memoire"] = _enfants($holders, $held, 1.5)
 if DANS_LE_NOYAU:
@@ -151,6 +177,7 @@ class Sampler:
 
     def __init__(self, top):
         self.top, self.groups, self.samples = top, {}, 0
+        self.commands, self.templates = {}, {}  # templates: {pid: (command line of its parent, of its grandparent)}
 
     def sample(self):
         parent, group = {}, {}
@@ -167,6 +194,11 @@ class Sampler:
                 if ppid == current and pid not in below:
                     below.add(pid)
                     todo.append(pid)
+        for pid in below:
+            if pid not in self.commands:
+                self.commands[pid] = _command(pid)
+                if b"rn-ch06-confine/template.py" in self.commands[pid] and _kind(pid, parent.get(pid)) is None:
+                    self.templates[pid] = (_command(parent.get(pid)), _command(parent.get(parent.get(pid))))
         for leader in below:
             if group.get(leader) != leader:
                 continue
@@ -265,11 +297,13 @@ def run(tmp_path_factory):
                     os.killpg(proc.pid, 9)
                 proc.wait()
         result.code, result.seconds, result.groups = proc.returncode, time.monotonic() - started, sampler.groups
+        result.templates = sampler.templates
         result.out, result.err = (base / "sortie.txt").read_text(), (base / "erreurs.txt").read_text()
         result.after = {name: _canary_state(c) for name, c in canaries.items()}
         result.reports = _reports(root, layout)
         (base / "campagne.json").write_text(json.dumps({
             "code": result.code, "seconds": result.seconds, "samples": sampler.samples, "groups": sampler.groups,
+            "templates": {pid: [c.decode("utf-8", "replace") for c in parents] for pid, parents in sampler.templates.items()},
             "reports": result.reports, "canaries": {n: [c.before, result.after[n]] for n, c in canaries.items()},
         }, indent=1, default=str), encoding="utf-8")
         yield result
@@ -427,3 +461,31 @@ def test_a_kernel_that_burns_cpu_shows_it_in_its_notebook_executed_phase(account
     assert burnt["cpu_kernels"] >= BURN_S, own["p4_calcul"]["phases"]
     assert burnt["cpu_kernels"] - plain["cpu_kernels"] >= 0.8 * BURN_S, (burnt, plain)
     assert burnt["cpu"] >= burnt["cpu_kernels"] and burnt["seconds"] >= 0.9 * BURN_S
+
+
+# -- one kernel template per worker, kept across students ----------------------------------------
+
+
+def test_each_worker_keeps_one_kernel_template_across_its_students(accounts, run):
+    """Every template seen was started by a worker's launcher, one per student that started it, fewer than students.
+
+    Per-command templates (one started by each student's nbgrader) fail it: their parent is a child of the
+    launcher (a fork of it, so the same command line), not the launcher.
+    """
+    assert run.templates, "no kernel template was seen"
+    launcher = b"classgrade/supervise.py"
+    assert all(launcher in parent and launcher not in grandparent for parent, grandparent in run.templates.values()), run.templates
+    started = [s for s in STUDENTS if _phases(accounts[1][s], "template_started")]
+    assert len(run.templates) == len(started) <= 2 < len(STUDENTS), (started, run.templates)
+    for student in started:  # the one-off imports, charged apart to the student whose task started it
+        [phase] = _phases(accounts[1][student], "template_started")
+        assert phase["cpu"] >= phase["cpu_kernels"] > 0, phase
+
+
+def test_a_kernel_reaches_neither_the_shared_template_nor_its_sessions(run):
+    """p1_processus's kernel, a child of the template that forks the next students' kernels: no signal, no
+    ptrace-level access (memory, descriptors, pidfd), no priority change, and no session socket held."""
+    report = run.reports.get("noyau")
+    assert report is not None, sorted(run.reports)
+    reached = {name: value for name, value in report.items() if name.startswith("gabarit_") and value == "ok"}
+    assert reached == {} and report["sessions"] == 0, report

@@ -101,3 +101,33 @@ def test_no_kernel_template_folder_or_file_outlives_the_run(graded):
     templates = {k["parent"] for s in ("eleve_a", "eleve_b") for nb in (NB1, NB2) for _, _, k in _lines(root, s, nb, "NOYAU")}
     assert not any(os.path.exists(f"/proc/{pid}") for pid in (pids | templates) - before)
     assert leftovers(folders) == []
+
+
+# -- the class command's template: one per grading worker, a session per command ----------------
+
+
+def test_a_worker_template_is_kept_gives_sessions_and_is_started_again_if_it_died():
+    """The launcher's Keeper (supervise.py): the same template for every command while it lives, a
+    session that the template closes (confirmed) when its holder closes it, a new template once it died."""
+    import signal
+    import socket
+
+    from grading_tests.nbgrader_plugin.worker_template import Keeper
+
+    keeper, starts = Keeper(), []
+    try:
+        first = keeper.get(lambda: starts.append("first"))
+        assert first is not None and first.alive() and starts == ["first"]
+        assert keeper.get(lambda: starts.append("again")) is first and starts == ["first"]
+        ours, name = first.session()
+        assert ours.type == socket.SOCK_SEQPACKET and not ours.get_inheritable()
+        assert json.loads(ours.recv(1 << 16))["ready"] == first.pid
+        ours.close()
+        assert first.wait_closed(name)
+        os.kill(first.pid, signal.SIGKILL)
+        first.proc.wait()
+        second = keeper.get(lambda: starts.append("second"))
+        assert second is not None and second.pid != first.pid and starts == ["first", "second"]
+    finally:
+        keeper.stop()
+    assert second.proc.poll() is not None and not os.path.exists(second.home)

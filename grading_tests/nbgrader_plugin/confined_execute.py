@@ -52,9 +52,11 @@ class ConfinedExecute(Execute):
 
     Every notebook gets a kernel of its own, a fresh process: with
     ``kernel_template`` (the default) it is forked from a warm template that
-    imported ``preload`` once for this process (:mod:`.kernel_template`),
-    so the imports that were a third of a student's autograde are paid once,
-    and nothing a notebook does to its kernel reaches the next one.
+    imported ``preload`` once for this process (:mod:`.kernel_template`), or,
+    under the class command, once for its grading worker
+    (:mod:`.worker_template`), so the imports that were a third of a
+    student's autograde are paid once, and nothing a notebook does to its
+    kernel reaches the next one.
 
     When a cell kills the kernel (``os._exit``, a signal, a limit) or hangs
     past ``timeout`` beyond interruption, the cell gets an error, a fresh

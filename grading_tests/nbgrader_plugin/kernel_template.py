@@ -20,8 +20,15 @@ jupyter_client started itself. No connection file is ever written: the
 kernel's ports and key go to it over the template's private socket.
 
 One template serves a process (:func:`template_for`), for as long as it
-lives; it is stopped at exit, and it ends by itself, killing its kernels and
-removing their folders, when the process that started it dies.
+lives. Under the class command, that template is its grading worker's, kept
+across students (:mod:`.worker_template`): the process gets a session of its
+own with it, on a socket its launcher left open and named in
+``RN_TEMPLATE``, and the template kills the session's kernels and removes
+their folders when the process ends. Elsewhere (``nbgrader autograde``, the
+formgrader), or when the template the process would start is another one
+(another kernelspec, another ``preload``), the process starts its own; it
+is stopped at exit, and it ends by itself, killing its kernels and removing
+their folders, when the process that started it dies.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ __all__ = [
 TEMPLATE_SCRIPT = "template.py"
 LAUNCHER_SCRIPT = "launcher.py"
 START_SECONDS = 300  # the imports, on a loaded machine
+SESSION_ENV = "RN_TEMPLATE"  # worker_template.describe: a session with the worker's template
 REPLY_SECONDS = 60
 
 
@@ -86,10 +94,15 @@ def split_kernel_command(cmd):
 class KernelTemplate:
     """A running ``template.py``: :meth:`fork` gives a new kernel, :meth:`stop` ends it and its kernels."""
 
-    def __init__(self, command, preload):
+    def __init__(self, command, preload, session=None):
         self.command, self.preload, self.owner = list(command), tuple(preload), os.getpid()
-        self.home = tempfile.mkdtemp(prefix="rn-gabarit-")
         self.failed, self.reported, self._ready, self._lock = {}, False, False, threading.Lock()
+        self.proc = self.home = None
+        self.ended = False
+        if session is not None:  # a session with the template of this worker, already running
+            self.sock = session
+            return
+        self.home = tempfile.mkdtemp(prefix="rn-gabarit-")
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
@@ -110,7 +123,8 @@ class KernelTemplate:
             raise TemplateError(f"the kernel template did not answer in {seconds} s")
         data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 2)
         if not data:
-            raise TemplateError(f"the kernel template ended (exit code {self.proc.poll()})")
+            self.ended = True
+            raise TemplateError(f"the kernel template ended (exit code {self.proc and self.proc.poll()})")
         message = json.loads(data)
         if "error" in message:
             for fd in fds:
@@ -123,11 +137,13 @@ class KernelTemplate:
             if not self._ready:
                 ready, _ = self._receive(START_SECONDS)
                 self.failed, self._ready = ready.get("failed", {}), True
+                if self.proc is None:
+                    phases.kernel(ready.get("ready"))
             socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
             return self._receive(REPLY_SECONDS)
 
     def alive(self):
-        return self.owner == os.getpid() and self.proc.poll() is None
+        return self.owner == os.getpid() and not self.ended and (self.proc is None or self.proc.poll() is None)
 
     def fork(self, cwd, env, connection, options, stderr=None):
         """Start a kernel in ``cwd`` with environment ``env``; (pid, pidfd). ``stderr``: a descriptor or None."""
@@ -147,15 +163,17 @@ class KernelTemplate:
         return reply.get("status")
 
     def stop(self):
-        """Close the socket: the template kills its kernels, removes their folders and its own, and exits."""
+        """Close the socket: the template kills its kernels and removes their folders (and, if this
+        process started it, its own folder, and exits)."""
         self.sock.close()
-        if self.owner == os.getpid():
+        if self.proc is not None and self.owner == os.getpid():
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.home, ignore_errors=True)
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
 _TEMPLATES = {}
@@ -170,8 +188,25 @@ def template_for(command, preload):
         if template is None or not template.alive():
             if template is not None and template.owner == os.getpid():
                 template.stop()
-            template = _TEMPLATES[key] = KernelTemplate(command, preload)
+            template = _TEMPLATES[key] = _worker_session(key) or KernelTemplate(command, preload)
         return template
+
+
+def _worker_session(key):
+    """A :class:`KernelTemplate` on the session the launcher left open (``RN_TEMPLATE``) if its template is
+    the one ``key`` names, else None; taken once (the variable is removed, the socket closed if unused)."""
+    described = os.environ.pop(SESSION_ENV, None)
+    if not described:
+        return None
+    try:
+        session = json.loads(described)
+        sock = socket.socket(fileno=int(session["fd"]))
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
+    if sock.type != socket.SOCK_SEQPACKET or (tuple(session.get("command") or ()), tuple(session.get("preload") or ())) != key:
+        sock.close()
+        return None
+    return KernelTemplate(key[0], key[1], session=sock)
 
 
 def stop_templates():

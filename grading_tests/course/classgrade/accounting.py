@@ -11,6 +11,10 @@ that did the work; ``spans`` how many times the phase was entered):
 ``staged``
     the task writes the private course (course files, gradebook, hand-in); CPU
     of the task's thread in the worker;
+``template_started``
+    only for the student whose task started its worker's kernel template
+    (the worker's first student that runs notebooks, or the first after the
+    template died): the template's one-off imports, apart from the kernels';
 ``nbgrader``, ``kernel_started``, ``executed``, ``graders``
     the supervised ``nbgrader autograde`` (:mod:`.supervise`), split at the
     events its trusted preprocessors tell (:mod:`...nbgrader_plugin.phases`):
@@ -46,7 +50,7 @@ from ...nbgrader_plugin import student_ids
 __all__ = ["RUN_FILE", "RunAccounts", "own_phase", "phase", "student_record"]
 
 RUN_FILE = "run.json"
-IN_TASK = ("staged", "nbgrader", "kernel_started", "executed", "graders", "collected")
+IN_TASK = ("staged", "template_started", "nbgrader", "kernel_started", "executed", "graders", "collected")
 
 
 def phase(name, seconds, cpu=None, notebook=None):

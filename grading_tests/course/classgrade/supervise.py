@@ -18,23 +18,28 @@ The launcher:
 - is a child subreaper, so what a command leaves running (a kernel in its
   own process group, a detached grandchild) is re-parented to it, and killed
   when the command ends;
+- keeps this worker's warm kernel template
+  (:mod:`grading_tests.nbgrader_plugin.worker_template`), started for the
+  first command that runs notebooks (phase ``template_started``) and again
+  if it died; each command gets a session of its own with it, and the
+  launcher answers only once the template has killed and reaped that
+  session's kernels and removed their folders. The template alone outlives
+  a command; it ends with the launcher;
 - gives each command a temporary folder of its own, ``<private>/tmp``, as
-  ``TMPDIR`` and ``JUPYTER_RUNTIME_DIR``: whatever the command or its kernels
-  leave there (scratch folders, connection files) is removed with it once
-  the command has ended, even when the command could not clean up (it ends
-  with ``os._exit``, or was killed);
+  ``TMPDIR`` and ``JUPYTER_RUNTIME_DIR``, removed once the command has ended
+  with whatever the command or its kernels left there, even when the
+  command could not clean up (it ends with ``os._exit``, or was killed);
 - past ``timeout`` seconds, sends the child's group SIGINT (nbgrader ends its
   kernels itself), waits ``GRACE`` seconds, then SIGKILLs every process group
-  below it: the answer is then 124;
+  below it but the template: the answer is then 124;
 - accounts for the command's time (:class:`Accounting`): the command's
   trusted code tells its phases on a pipe (:mod:`grading_tests.nbgrader_plugin.phases`),
   and the launcher, which sees every process below it, reads their CPU from
-  ``/proc`` at each event and every ``SAMPLE_EVERY`` seconds; the answer
-  carries the phases;
+  ``/proc`` at each event and every ``SAMPLE_EVERY`` seconds;
 - gets SIGTERM when the thread that started it ends (its grading worker
-  died), and then kills everything below it, removes the ``private`` folder
-  of the command in progress (the task that made it will not) and exits; it
-  ignores SIGINT (the driver alone handles Ctrl-C).
+  died), and then kills everything below it, the template included, removes
+  the ``private`` folder of the command in progress and exits; it ignores
+  SIGINT (the driver alone handles Ctrl-C).
 """
 
 from __future__ import annotations
@@ -55,12 +60,12 @@ PHASES_ENV = "RN_PHASES_FD"  # grading_tests/nbgrader_plugin/phases.py reads it
 TIMED_OUT = 124
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 _CURRENT = {}  # the request being run: what to remove if the launcher is stopped
+_TEMPLATE = []  # this worker's kernel template: a worker_template.Keeper once the plug-in is imported
 
 
 def _prctl(option, value):
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(option, value, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
     except (OSError, AttributeError):
         pass
 
@@ -97,18 +102,6 @@ def _below(table, tops):
     return found
 
 
-def _children_of(pids):
-    return {pid for pid, row in _processes().items() if row[0] in pids}
-
-
-def _descendants():
-    mine, todo = set(), {os.getpid()}
-    while todo:
-        todo = _children_of(todo) - mine
-        mine |= todo
-    return mine
-
-
 def _reap():
     try:
         while os.waitpid(-1, os.WNOHANG)[0]:
@@ -117,11 +110,11 @@ def _reap():
         pass
 
 
-def kill_everything_below():
-    """SIGKILL every process below this one, and the process group of each; reap them."""
+def kill_everything_below(spare=()):
+    """SIGKILL every process below this one but ``spare`` (pids), and the process group of each; reap them."""
     own = os.getpgid(0)
     for _ in range(20):
-        below = _descendants()
+        below = _below(_processes(), [os.getpid()]) - set(spare)
         if not below:
             return
         for pid in below:
@@ -136,11 +129,13 @@ def kill_everything_below():
         _reap()
 
 
-def _child(request, events_fd):
+def _child(request, events_fd, session=None):
     """In the forked child: ``nbgrader <argv>`` as the nbgrader script runs it; never returns.
 
     ``events_fd``, the write end of the accounting pipe, stays open (close-on-exec: no
-    program this process starts inherits it) and is named in ``RN_PHASES_FD``.
+    program this process starts inherits it) and is named in ``RN_PHASES_FD``; so does
+    ``session`` (a descriptor, and the value of ``RN_TEMPLATE``), this command's session
+    with the worker's kernel template, when there is one.
     """
     code = 1
     try:
@@ -155,11 +150,16 @@ def _child(request, events_fd):
         os.dup2(null, 0)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        # The launcher's pipes are not the command's business, but for the accounting's.
-        os.closerange(3, events_fd)
-        os.closerange(events_fd + 1, os.sysconf("SC_OPEN_MAX"))
-        os.set_inheritable(events_fd, False)
+        # The launcher's pipes and sockets are not the command's business, but for the
+        # accounting's and its own session with the template.
+        kept = sorted([events_fd] + ([session[0]] if session else []))
+        for low, high in zip([2, *kept], [*kept, os.sysconf("SC_OPEN_MAX")]):
+            os.closerange(low + 1, high)
+        for fd in kept:
+            os.set_inheritable(fd, False)
         os.environ[PHASES_ENV] = str(events_fd)
+        if session:
+            os.environ["RN_TEMPLATE"] = session[1]  # grading_tests/nbgrader_plugin/worker_template.py
         sys.stdin = open(0, closefd=False)
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         sys.stderr = open(2, "w", buffering=1, closefd=False)
@@ -192,17 +192,19 @@ class Accounting:
     ``RUSAGE_CHILDREN``: nothing that ran below it is lost, however short);
     ``nbgrader``, the command's process alone (its own times, no child's);
     ``kernels``, the processes the command declared kernels and what they
-    forked (see :meth:`_kernels`). Phases are the spans between events: the
-    CPU of a span is the difference of the samples taken when the launcher
-    read its two events, its wall time the difference of their stamps.
+    forked (see :meth:`_kernels`), and the worker's template, a kernel from the
+    first sample (its past is in the baseline; the kernels it reaps during the
+    command are the command's). Phases are the spans between events: the CPU of a
+    span is the difference of the samples taken when the launcher read its two
+    events, its wall time the difference of their stamps.
     """
 
-    def __init__(self, pid, events_fd):
-        self.pid, self.fd, self.buffer = pid, events_fd, b""
+    def __init__(self, events_fd, kernel_roots=()):
+        self.pid, self.fd, self.buffer = None, events_fd, b""  # pid: the command's, once forked
         self.tick = os.sysconf("SC_CLK_TCK")
         times = os.times()
         self.reaped_before = times.children_user + times.children_system
-        self.kernel_roots, self.kernel_seen, self.kernel_retired, self.nbgrader_last = set(), {}, 0, 0
+        self.kernel_roots, self.kernel_seen, self.kernel_retired, self.nbgrader_last = set(kernel_roots), {}, 0, 0
         self.started = time.monotonic()
         self.spans = [["nbgrader", None, self.started, self.sample()]]
         self.last_sample = self.started
@@ -222,10 +224,7 @@ class Accounting:
         """Kernel CPU: the live kernels (own and reaped children's times), and each kernel seen
         before it ended whose parent was not a kernel (a kernel's parent kernel counts it when it reaps it)."""
         live = {(p, table[p][1]) for p in _below(table, self.kernel_roots) | (self.kernel_roots & set(table))}
-        total = 0
-        for key in live:
-            row = table[key[0]]
-            total += row[2] + row[3]
+        total = sum(table[p][2] + table[p][3] for p, _ in live)
         for key, (parent_is_kernel, ticks) in list(self.kernel_seen.items()):
             if key not in live:
                 del self.kernel_seen[key]
@@ -235,6 +234,10 @@ class Accounting:
             row = table[key[0]]
             self.kernel_seen[key] = ((row[0], table.get(row[0], (0, 0))[1]) in live, row[2] + row[3])
         return (total + self.kernel_retired) / self.tick
+
+    def mark(self, phase):
+        """From now on the command is in ``phase`` (the launcher's own, before the command starts)."""
+        self.spans.append([phase, None, time.monotonic(), self.sample()])
 
     def read_events(self):
         """Read what the command told; sample at each event. False once the pipe is closed."""
@@ -274,25 +277,47 @@ def _command_tmp(request):
     return os.path.join(request["private"], "tmp")
 
 
+def _spared():
+    """What the end of a command leaves alive: this worker's kernel template (its kernels are not spared)."""
+    return _TEMPLATE[0].pids() if _TEMPLATE else set()
+
+
+def _template(request, accounting):
+    """This worker's kernel template, or None (no notebook run: ``"kernels": false``; no course template)."""
+    if not request.get("kernels", True) or not _TEMPLATE:
+        return None
+    template = _TEMPLATE[0].get(lambda: accounting.spans[-1].__setitem__(0, "template_started"))
+    if accounting.spans[-1][0] == "template_started":
+        accounting.kernel_roots |= {template.pid} if template else set()
+        accounting.mark("nbgrader")
+    return template
+
+
 def run(request):
     """Fork, run, wait (with the time limit), clean up; (the exit code, the phases: :meth:`Accounting.phases`)."""
     os.makedirs(_command_tmp(request), mode=0o700, exist_ok=True)
     _CURRENT["private"] = request["private"]
     events, told = os.pipe()
+    accounting = Accounting(events, _spared())  # a warm template's past CPU is in the baseline
+    template = _template(request, accounting)
+    session = template and template.session()  # (the command's end, its name), or None
     pid = os.fork()
     if pid == 0:
         os.close(events)
-        _child(request, told)
+        _child(request, told, session and (session[0].fileno(), template.describe(session[0].fileno())))
     os.close(told)
+    if session:
+        session[0].close()
+    accounting.pid = pid
     os.set_blocking(events, False)
     try:
-        code = _wait(request, pid, Accounting(pid, events))
+        code = _wait(request, pid, accounting, session and session[1])
     finally:
         os.close(events)
     return code
 
 
-def _wait(request, pid, accounting):
+def _wait(request, pid, accounting, session=None):
     deadline = time.monotonic() + float(request["timeout"])
     code, open_pipe = None, True
     while code is None:
@@ -310,7 +335,7 @@ def _wait(request, pid, accounting):
             end = time.monotonic() + GRACE
             while time.monotonic() < end and not os.waitpid(pid, os.WNOHANG)[0]:
                 time.sleep(0.1)
-            kill_everything_below()
+            kill_everything_below(_spared())
             code = TIMED_OUT
             break
         if open_pipe:
@@ -322,7 +347,10 @@ def _wait(request, pid, accounting):
             accounting.sample()
     if open_pipe:
         accounting.read_events()  # what the command told before it ended
-    kill_everything_below()  # whatever the command left running
+    kill_everything_below(_spared())  # whatever the command left running
+    if session and _TEMPLATE[0].current():
+        # Its session ends with it: wait until its kernels are reaped, their folders removed.
+        _TEMPLATE[0].current().wait_closed(session)
     shutil.rmtree(_command_tmp(request), ignore_errors=True)  # and whatever it left on disk
     _CURRENT.clear()
     return code, accounting.phases()
@@ -330,6 +358,8 @@ def _wait(request, pid, accounting):
 
 def _on_sigterm(signum, frame):
     kill_everything_below()
+    for keeper in _TEMPLATE:
+        keeper.stop()
     if _CURRENT.get("private"):
         shutil.rmtree(_CURRENT["private"], ignore_errors=True)
     os._exit(128 + signum)
@@ -347,7 +377,9 @@ def main():
     import nbgrader.apps.nbgraderapp  # noqa: F401  (the imports every child would otherwise redo)
 
     try:
-        import grading_tests.nbgrader_plugin  # noqa: F401
+        from grading_tests.nbgrader_plugin import worker_template
+
+        _TEMPLATE.append(worker_template.Keeper())
     except ImportError:
         pass
     replies = os.fdopen(os.dup(1), "w", buffering=1)
@@ -359,6 +391,8 @@ def main():
         code, phases = run(json.loads(line))
         replies.write(json.dumps({"code": code, "phases": phases}) + "\n")
     kill_everything_below()
+    for keeper in _TEMPLATE:
+        keeper.stop()
     return 0
 
 

@@ -263,7 +263,7 @@ def _run(root, bundle):
     """Run the supervised autograde; return (exit code, log, its phases as the launcher accounted them)."""
     log_path = root / ".nbgrader.log"
     request = {"cwd": str(root), "argv": _argv(root, bundle), "log": str(log_path), "timeout": float(bundle["timeout"]),
-               "private": str(root.parent)}
+               "private": str(root.parent), "kernels": bool(bundle.get("execute", True))}
     code, phases = _Launcher.run(request)
     try:
         log = log_path.read_bytes().decode("utf-8", "replace")
