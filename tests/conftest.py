@@ -30,17 +30,18 @@ def pytest_terminal_summary(terminalreporter):
 SHARED_GROUPS = {
     "test_bank.py": "bank",  # bank_pass: each bank file graded once at its own seed
     "test_seed_stability.py": "bank",
+    "test_class_autograde.py": "demo_class",  # stock_demo_class: stock nbgrader's grades of the demo class
+    "test_class_cluster.py": "demo_class",
 }
 # Groups by the worker seconds they took in a whole run (`--durations=0`, summed per module), the
 # longest first: the groups are handed out in this order, so a long one never starts last while the
 # other worker idles. Groups left out follow, in the order of collection.
 LONGEST_FIRST = [
+    "demo_class",
     "test_class_report.py",
     "test_hostile_handins.py",
     "test_kernel_lifecycle.py",
-    "test_class_autograde.py",
     "bank",
-    "test_class_cluster.py",
     "test_nbgrader_attacks.py",
     "test_postgres_gradebook.py",
     "test_class_every_folder.py",
@@ -79,3 +80,13 @@ def bank_pass(request):
     stability = any(item.path.name == "test_seed_stability.py" for item in request.session.items)
     return bank_pass(SEEDS if stability else 1)
 
+
+@pytest.fixture(scope="session")
+def stock_demo_class(tmp_path_factory):
+    """The demo class autograded by stock nbgrader (course plug-ins, notebooks not run, seed 7): the rows
+    ``test_class_autograde`` and ``test_class_cluster`` compare the class command's with. Only read."""
+    from test_class_autograde import NO_EXECUTE, course_copy, stock_autograde
+
+    stock = course_copy(tmp_path_factory.mktemp("stock"))
+    stock_autograde(stock, NO_EXECUTE)
+    return stock
