@@ -62,6 +62,11 @@ def _group(item):
     return SHARED_GROUPS.get(module, module)
 
 
+def pytest_configure(config):
+    # xdist declares the mark; without xdist (-p no:xdist) it is still known, and means nothing.
+    config.addinivalue_line("markers", "xdist_group(name): the tests of one name run on one xdist worker")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (its own hook, on each worker)
 def pytest_collection_modifyitems(config, items):
     rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
