@@ -2,6 +2,9 @@
 
 import os
 import sys
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -18,3 +21,77 @@ def pytest_terminal_summary(terminalreporter):
     if skipped:
         terminalreporter.section("BROWSER TESTS SKIPPED", sep="!", red=True, bold=True)
         terminalreporter.line(f"{len(skipped)} browser test(s) skipped: {MISSING_BROWSER}", red=True, bold=True)
+
+
+# --- scheduling under `make test` (pytest -n 2 --dist loadgroup --no-loadscope-reorder) --------------
+# Each module is one xdist group, run whole on one worker, so its module-scoped set-up (an nbgrader
+# run of a class, a JupyterLab, a PostgreSQL server) is made once. Modules that share a session
+# fixture are one group, on one worker, so the fixture is made once for both.
+SHARED_GROUPS = {
+    "test_bank.py": "bank",  # bank_pass: each bank file graded once at its own seed
+    "test_seed_stability.py": "bank",
+    "test_class_autograde.py": "demo_class",  # stock_demo_class: stock nbgrader's grades of the demo class
+    "test_class_cluster.py": "demo_class",
+}
+# Groups by the worker seconds they took in a whole run (`--durations=0`, summed per module), the
+# longest first: the groups are handed out in this order, so a long one never starts last while the
+# other worker idles. Groups left out follow, in the order of collection.
+LONGEST_FIRST = [
+    "demo_class",
+    "test_class_report.py",
+    "test_hostile_handins.py",
+    "test_kernel_lifecycle.py",
+    "bank",
+    "test_nbgrader_attacks.py",
+    "test_postgres_gradebook.py",
+    "test_class_every_folder.py",
+    "test_notebooks.py",
+    "browser/test_hostile_pages.py",
+    "test_release.py",
+    "test_class_processes.py",
+    "test_stability.py",
+    "test_staging.py",
+    "test_late_autograde.py",
+    "test_pipeline.py",
+]
+TESTS = Path(__file__).resolve().parent
+
+
+def _group(item):
+    module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else str(item.path)
+    return SHARED_GROUPS.get(module, module)
+
+
+def pytest_configure(config):
+    # xdist declares the mark; without xdist (-p no:xdist) it is still known, and means nothing.
+    config.addinivalue_line("markers", "xdist_group(name): the tests of one name run on one xdist worker")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (its own hook, on each worker)
+def pytest_collection_modifyitems(config, items):
+    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: a module's order is kept
+
+
+@pytest.fixture(scope="session")
+def bank_pass(request):
+    """Every bank file of ``wrong/`` and ``correct/`` graded by ``runner.grade_submission`` at its own
+    seed (what ``test_bank`` asserts on) and, when ``test_seed_stability`` runs too, under the 19 seeds
+    after it in the same sandbox (``bank_spread.bank_pass``): {file: ``bank_spread.Graded``}."""
+    from bank_spread import SEEDS, bank_pass
+
+    stability = any(item.path.name == "test_seed_stability.py" for item in request.session.items)
+    return bank_pass(SEEDS if stability else 1)
+
+
+@pytest.fixture(scope="session")
+def stock_demo_class(tmp_path_factory):
+    """The demo class autograded by stock nbgrader (course plug-ins, notebooks not run, seed 7): the rows
+    ``test_class_autograde`` and ``test_class_cluster`` compare the class command's with. Only read."""
+    from test_class_autograde import NO_EXECUTE, course_copy, stock_autograde
+
+    stock = course_copy(tmp_path_factory.mktemp("stock"))
+    stock_autograde(stock, NO_EXECUTE)
+    return stock

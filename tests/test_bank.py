@@ -6,24 +6,33 @@ must be graded as (``framework.KINDS``): ``no_work`` scores 0, ``partial`` and
 the header it must only lose points. ``# mistake: <function>.<name>`` states the
 stable id of the named mistake the grader must record (``-``: none); with no
 ``# credit:`` line such a file must score 0 (the class report's counts rest on it).
+
+Each file is graded by ``runner.grade_submission`` on its function at its own
+seed, once for this module and ``test_seed_stability`` (the ``bank_pass``
+fixture of ``conftest.py``; ``bank_spread.py`` says how).
 """
 
 import pytest
 from bank_cases import BANK, cases, headers, seed_for
 
 from grading_tests.framework import KINDS
-from grading_tests.runner import function_names, grade_submission
+from grading_tests.runner import function_names
 
 FUNCTIONS = function_names()
 
 
+def graded(bank_pass, path):
+    """``grade_submission(path, seed=seed_for(path), names=[function])["functions"][function]``."""
+    return bank_pass[str(path.relative_to(BANK))].first
+
+
 @pytest.mark.parametrize("path", cases("wrong"))
-def test_wrong_implementation_loses_points_with_named_mistake(path):
+def test_wrong_implementation_loses_points_with_named_mistake(bank_pass, path):
     function = path.parent.name
     expected = headers(path, "feedback")
     assert expected, f"{path} has no '# feedback:' header"
     seed = seed_for(path)
-    result = grade_submission(path, seed=seed, names=[function])["functions"][function]
+    result = graded(bank_pass, path)
     feedback = "\n".join(result["feedback"])
     assert result["score"] < result["max_score"], f"seed {seed}: wrong implementation kept full marks"
     for text in expected:
@@ -38,10 +47,10 @@ def test_wrong_implementation_loses_points_with_named_mistake(path):
 
 
 @pytest.mark.parametrize("path", cases("correct"))
-def test_correct_implementation_keeps_full_marks(path):
+def test_correct_implementation_keeps_full_marks(bank_pass, path):
     function = path.parent.name
     seed = seed_for(path)
-    result = grade_submission(path, seed=seed, names=[function])["functions"][function]
+    result = graded(bank_pass, path)
     assert result["score"] == result["max_score"], f"seed {seed}:\n" + "\n".join(result["feedback"])
 
 

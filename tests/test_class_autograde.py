@@ -15,7 +15,6 @@ import sys
 import time
 
 import nbformat
-import pytest
 
 from grading_tests.course import collected_students, register_students
 from grading_tests.course.bank import DEMO_MISTAKES
@@ -43,14 +42,6 @@ def stock_autograde(root, *extra):
     harness.gradebook_assignment(root)
     code, log, _ = harness.nbgrader(root, "autograde", ASSIGNMENT, "--force", f"--TrustedGrades.seed={SEED}", *extra, check=False)
     assert code == 0, log[-4000:]
-
-
-@pytest.fixture(scope="module")
-def stock_demo_class(tmp_path_factory):
-    """The demo class autograded by stock nbgrader (course plug-ins, notebooks not run, seed 7)."""
-    stock = course_copy(tmp_path_factory.mktemp("stock"))
-    stock_autograde(stock, NO_EXECUTE)
-    return stock
 
 
 def classgrade(root, *args, env=None, timeout=900):

@@ -16,8 +16,8 @@ import time
 from grading_tests.course import collected_students
 from grading_tests.course.handins import ASSIGNMENT
 from nbgrader_attacks import harness
-from test_class_autograde import (  # noqa: F401  (stock_demo_class is a fixture)
-    SEED, _marked, assert_executed_like_nbgrader, classgrade, counts, course_copy, report, rows, stock_autograde, stock_demo_class,
+from test_class_autograde import (
+    SEED, _marked, assert_executed_like_nbgrader, classgrade, counts, course_copy, report, rows, stock_autograde,
     student_log,
 )
 

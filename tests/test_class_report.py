@@ -61,6 +61,8 @@ SELF_CONTAINED = {
     "backward_pass": "correct/backward_pass/listing3.py",
     "gradient_check": "correct/gradient_check/inline_loop_float.py",
 }
+# A correct train_digits_model, trained three times per student by the grader: 15 epochs of Adam reach the
+# 95 % target at the class's seed, in half the time of 30.
 TRAIN_BODY = '''
     def forward(X, P):
         A, cache = X, {"A0": X}
@@ -86,7 +88,7 @@ TRAIN_BODY = '''
     M = {k: np.zeros_like(v) for k, v in P.items()}
     V = {k: np.zeros_like(v) for k, v in P.items()}
     t = 0
-    for epoch in range(30):
+    for epoch in range(15):
         order = rng.permutation(X.shape[0])
         for start in range(0, len(order), 32):
             batch = order[start:start + 32]
