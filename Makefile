@@ -43,13 +43,12 @@ student-lab: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python tests/browser/screenshots.py
 
-# --dist loadgroup runs each group of tests on one worker: tests/conftest.py makes
-# each module a group, and modules sharing a session fixture one group, so a
-# module-scoped set-up (an nbgrader run of a class, a JupyterLab for a browser
-# role, a PostgreSQL server) is made once, not once per worker. The groups go
-# out in the order conftest.py gives them (the longest first), not reordered.
+# --dist loadscope runs each test module on one worker: its module-scoped set-up
+# (an nbgrader run of a class, a JupyterLab for a browser role, a PostgreSQL
+# server) is made once, not once per worker. The modules go out in the order
+# tests/conftest.py gives them (the longest first), not reordered by xdist.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_mlp.py

@@ -23,56 +23,44 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.line(f"{len(skipped)} browser test(s) skipped: {MISSING_BROWSER}", red=True, bold=True)
 
 
-# --- scheduling under `make test` (pytest -n 2 --dist loadgroup --no-loadscope-reorder) --------------
-# Each module is one xdist group, run whole on one worker, so its module-scoped set-up (an nbgrader
-# run of a class, a JupyterLab, a PostgreSQL server) is made once. Modules that share a session
-# fixture are one group, on one worker, so the fixture is made once for both.
-SHARED_GROUPS = {
-    "test_bank.py": "bank",  # bank_pass: each bank file graded once at its own seed
-    "test_seed_stability.py": "bank",
-    "test_class_autograde.py": "demo_class",  # stock_demo_class: stock nbgrader's grades of the demo class
-    "test_class_cluster.py": "demo_class",
-}
-# Groups by the worker seconds they took in a whole run (`--durations=0`, summed per module), the
-# longest first: the groups are handed out in this order, so a long one never starts last while the
-# other worker idles. Groups left out follow, in the order of collection.
+# --- scheduling under `make test` (pytest -n 2 --dist loadscope --no-loadscope-reorder) --------------
+# Each module runs whole on one worker (loadscope), so its module-scoped set-up (an nbgrader run of a
+# class, a JupyterLab, a PostgreSQL server) is made once. Modules go out in the order given here, by
+# the worker seconds they took in a whole run (`--durations=0`, summed per module), the longest first,
+# so a long one never starts last while the other worker idles; modules left out follow, in the
+# order of collection. (`--dist loadgroup` would keep test_bank and test_seed_stability, which share
+# the `bank_pass` session fixture, on one worker; with pytest-xdist 3.8 here its groups did not hold:
+# every test was a group of its own, and each module's set-up was made on both workers.)
 LONGEST_FIRST = [
-    "demo_class",
     "test_class_report.py",
+    "test_bank.py",
+    "test_seed_stability.py",
     "test_hostile_handins.py",
+    "test_class_autograde.py",
+    "test_class_cluster.py",
     "test_kernel_lifecycle.py",
-    "bank",
     "test_nbgrader_attacks.py",
-    "test_postgres_gradebook.py",
     "test_class_every_folder.py",
-    "test_notebooks.py",
+    "test_pipeline.py",
     "browser/test_hostile_pages.py",
-    "test_release.py",
     "test_class_processes.py",
+    "test_postgres_gradebook.py",
+    "test_release.py",
+    "test_notebooks.py",
     "test_stability.py",
     "test_staging.py",
     "test_late_autograde.py",
-    "test_pipeline.py",
 ]
 TESTS = Path(__file__).resolve().parent
 
 
-def _group(item):
-    module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else str(item.path)
-    return SHARED_GROUPS.get(module, module)
+def _module(item):
+    return item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else str(item.path)
 
 
-def pytest_configure(config):
-    # xdist declares the mark; without xdist (-p no:xdist) it is still known, and means nothing.
-    config.addinivalue_line("markers", "xdist_group(name): the tests of one name run on one xdist worker")
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks (its own hook, on each worker)
 def pytest_collection_modifyitems(config, items):
-    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: a module's order is kept
+    rank = {module: index for index, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_module(item), len(rank)))  # stable: a module's order is kept
 
 
 @pytest.fixture(scope="session")
