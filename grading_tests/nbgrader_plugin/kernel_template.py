@@ -53,8 +53,8 @@ from .. import confine
 from . import phases
 
 __all__ = [
-    "KernelTemplate", "TemplateError", "TemplateProvisioner", "forks_from_template", "split_kernel_command", "stop_templates",
-    "template_for",
+    "KernelTemplate", "TemplateError", "TemplateProvisioner", "forks_from_template", "split_kernel_command", "start_template",
+    "stop_templates", "template_for",
 ]
 
 TEMPLATE_SCRIPT = "template.py"
@@ -91,6 +91,29 @@ def split_kernel_command(cmd):
     raise TemplateError(f"the kernel's command does not run {LAUNCHER_SCRIPT}: {cmd}")
 
 
+def start_template(command, options, preload):
+    """Start ``template.py`` in a folder of its own: (that folder, our end of its socket, its process).
+
+    ``options`` go before the socket's descriptor (``--sessions`` for a
+    worker's template); the template gets the other end of the socket and
+    nothing else of ours, and a minimal environment.
+    """
+    home = tempfile.mkdtemp(prefix="rn-gabarit-")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        proc = subprocess.Popen(
+            [*command, *options, str(theirs.fileno()), *preload], pass_fds=[theirs.fileno()], cwd=home,
+            env=confine.environment(home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        )
+    except BaseException:
+        ours.close()
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    finally:
+        theirs.close()
+    return home, ours, proc
+
+
 class KernelTemplate:
     """A running ``template.py``: :meth:`fork` gives a new kernel, :meth:`stop` ends it and its kernels."""
 
@@ -102,19 +125,7 @@ class KernelTemplate:
         if session is not None:  # a session with the template of this worker, already running
             self.sock = session
             return
-        self.home = tempfile.mkdtemp(prefix="rn-gabarit-")
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.proc = subprocess.Popen(
-                [*self.command, str(theirs.fileno()), *self.preload], pass_fds=[theirs.fileno()], cwd=self.home,
-                env=confine.environment(self.home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            )
-        except BaseException:
-            self.sock.close()
-            shutil.rmtree(self.home, ignore_errors=True)
-            raise
-        finally:
-            theirs.close()
+        self.home, self.sock, self.proc = start_template(self.command, [], self.preload)
         phases.kernel(self.proc.pid)  # the kernels it forks are its children: their CPU is the kernels'
 
     def _receive(self, seconds):

@@ -36,16 +36,13 @@ same pristine template.
 from __future__ import annotations
 
 import json
-import os
 import select
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 
-from .. import confine
-from .kernel_template import START_SECONDS, TemplateError, split_kernel_command
+from .kernel_template import START_SECONDS, TemplateError, split_kernel_command, start_template
 
 __all__ = ["ENV", "Keeper", "WorkerTemplate", "course_template"]
 
@@ -75,19 +72,7 @@ class WorkerTemplate:
 
     def __init__(self, command, preload):
         self.command, self.preload, self.sessions = list(command), list(preload), 0
-        self.home = tempfile.mkdtemp(prefix="rn-gabarit-")
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.proc = subprocess.Popen(
-                [*self.command, SESSIONS, str(theirs.fileno()), *self.preload], pass_fds=[theirs.fileno()],
-                cwd=self.home, env=confine.environment(self.home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            )
-        except BaseException:
-            self.sock.close()
-            shutil.rmtree(self.home, ignore_errors=True)
-            raise
-        finally:
-            theirs.close()
+        self.home, self.sock, self.proc = start_template(self.command, [SESSIONS], self.preload)
         self.pid = self.proc.pid
         try:
             ready = self._receive(START_SECONDS)
